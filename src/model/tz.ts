@@ -1,0 +1,228 @@
+// Time-zone arithmetic on the model's TimeZoneRef: Windows → IANA (CLDR windowsZones, territory
+// 001), offsets from tzdata through Intl, and offsets from an upstream's own rules for zones
+// Windows does not name ("tzone://Microsoft/Custom", EWS-NOTES §7.2). Pure; the CLDR table is data.
+
+import { createRequire } from 'node:module';
+import type { DayNumber, LocalDate, LocalDateTime, TimeZoneRef, YearlyTransition, ZoneEra, ZoneRules } from './zone.js';
+
+interface WindowsZonesJson {
+  supplemental: { windowsZones: { mapTimezones: { mapZone: { _other: string; _type: string; _territory: string } }[] } };
+}
+
+const require = createRequire(import.meta.url);
+const windowsToIana: ReadonlyMap<string, string> = (() => {
+  const data = require('cldr-core/supplemental/windowsZones.json') as WindowsZonesJson;
+  const map = new Map<string, string>();
+  for (const { mapZone } of data.supplemental.windowsZones.mapTimezones) {
+    // Territory 001 is CLDR's "golden" zone for a Windows id; its _type may list one zone only.
+    if (mapZone._territory === '001') map.set(mapZone._other, mapZone._type.split(' ')[0]!);
+  }
+  return map;
+})();
+
+/** CLDR keeps some pre-2020 spellings; calendar apps know the canonical IANA names better. */
+const CANONICAL: Readonly<Record<string, string>> = {
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'America/Godthab': 'America/Nuuk',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Etc/UTC': 'UTC',
+  'Etc/GMT': 'UTC',
+};
+
+export function ianaForWindows(windowsId: string): string | undefined {
+  const iana = windowsToIana.get(windowsId);
+  return iana === undefined ? undefined : (CANONICAL[iana] ?? iana);
+}
+
+export function isValidIana(id: string): boolean {
+  try {
+    formatterFor(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A zone ready for arithmetic: either an IANA zone or an upstream's own rules. */
+export interface ResolvedZone {
+  /** The TZID to emit: an IANA name, 'UTC', or a name for custom rules. */
+  readonly tzid: string;
+  readonly ianaId?: string;
+  readonly rules?: ZoneRules;
+  /** Offset east of UTC in minutes at an instant. */
+  offsetAt(utcMs: number): number;
+  toLocal(utcMs: number): LocalDateTime;
+  /** The instant of a local time; a time in a spring-forward gap moves forward, an ambiguous one takes the first. */
+  fromLocal(local: LocalDateTime): number;
+}
+
+const resolved = new Map<string, ResolvedZone>();
+
+/**
+ * Resolve a reference. A known Windows or IANA name wins; otherwise the rules; otherwise UTC
+ * (the instant stays right even when the wall-clock zone is lost).
+ */
+export function resolveZone(ref: TimeZoneRef): ResolvedZone {
+  const iana = ref.ianaId && isValidIana(ref.ianaId) ? (CANONICAL[ref.ianaId] ?? ref.ianaId) : ref.windowsId ? ianaForWindows(ref.windowsId) : undefined;
+  if (iana) return ianaZone(iana);
+  if (ref.rules && ref.rules.eras.length > 0) return rulesZone(ref.rules, customTzid(ref));
+  return ianaZone('UTC');
+}
+
+export function ianaZone(id: string): ResolvedZone {
+  let zone = resolved.get(id);
+  if (!zone) {
+    const tzid = id;
+    zone = {
+      tzid,
+      ianaId: id,
+      offsetAt: (utcMs) => ianaOffsetAt(id, utcMs),
+      toLocal: (utcMs) => formatLocal(utcMs + ianaOffsetAt(id, utcMs) * 60_000),
+      fromLocal: (local) => fromLocalWith(local, (ms) => ianaOffsetAt(id, ms)),
+    };
+    resolved.set(id, zone);
+  }
+  return zone;
+}
+
+export function rulesZone(rules: ZoneRules, tzid: string): ResolvedZone {
+  return {
+    tzid,
+    rules,
+    offsetAt: (utcMs) => rulesOffsetAt(rules, utcMs),
+    toLocal: (utcMs) => formatLocal(utcMs + rulesOffsetAt(rules, utcMs) * 60_000),
+    fromLocal: (local) => fromLocalWith(local, (ms) => rulesOffsetAt(rules, ms)),
+  };
+}
+
+function customTzid(ref: TimeZoneRef): string {
+  if (ref.windowsId && !ref.windowsId.startsWith('tzone://')) return ref.windowsId;
+  return ref.name?.trim() || 'Customized Time Zone';
+}
+
+// --- tzdata through Intl -------------------------------------------------------------------------
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(id: string): Intl.DateTimeFormat {
+  let f = formatters.get(id);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: id,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
+    });
+    formatters.set(id, f);
+  }
+  return f;
+}
+
+export function ianaOffsetAt(id: string, utcMs: number): number {
+  if (id === 'UTC') return 0;
+  const parts = formatterFor(id).formatToParts(new Date(utcMs));
+  let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, bc = false;
+  for (const p of parts) {
+    switch (p.type) {
+      case 'year': y = Number(p.value); break;
+      case 'month': mo = Number(p.value); break;
+      case 'day': d = Number(p.value); break;
+      case 'hour': h = Number(p.value); break;
+      case 'minute': mi = Number(p.value); break;
+      case 'second': s = Number(p.value); break;
+      case 'era': bc = p.value === 'BC'; break;
+    }
+  }
+  const wall = Date.UTC(bc ? 1 - y : y, mo - 1, d, h, mi, s);
+  const truncated = Math.floor(utcMs / 1000) * 1000;
+  return Math.round((wall - truncated) / 60_000);
+}
+
+// --- an upstream's own rules ---------------------------------------------------------------------
+
+export function rulesOffsetAt(rules: ZoneRules, utcMs: number): number {
+  const era = eraAt(rules, utcMs);
+  if (!era.daylight) return era.standardOffsetMinutes;
+  const year = new Date(utcMs + era.standardOffsetMinutes * 60_000).getUTCFullYear();
+  // Both switches are local times in the offset in force before them (EWS TimeOffset, §7.1).
+  const dstStart = transitionUtc(year, era.daylight.start, era.standardOffsetMinutes);
+  const dstEnd = transitionUtc(year, era.daylight.end, era.daylight.offsetMinutes);
+  const inDst = dstStart < dstEnd ? utcMs >= dstStart && utcMs < dstEnd : utcMs >= dstStart || utcMs < dstEnd;
+  return inDst ? era.daylight.offsetMinutes : era.standardOffsetMinutes;
+}
+
+function eraAt(rules: ZoneRules, utcMs: number): ZoneEra {
+  let current = rules.eras[0]!;
+  for (const era of rules.eras.slice(1)) {
+    if (!era.from) continue;
+    // An era's start is a local time; reading it with the previous era's standard offset is
+    // exact for Windows' absolute transitions, which sit on Jan 1 outside DST.
+    const startUtc = parseLocal(era.from) - current.standardOffsetMinutes * 60_000;
+    if (utcMs >= startUtc) current = era;
+  }
+  return current;
+}
+
+/** The UTC instant of a yearly transition in a given year. */
+export function transitionUtc(year: number, t: YearlyTransition, offsetBeforeMinutes: number): number {
+  const day = nthWeekdayOfMonth(year, t.month, t.weekday, t.week);
+  return Date.UTC(year, t.month - 1, day) + t.timeMinutes * 60_000 - offsetBeforeMinutes * 60_000;
+}
+
+export function nthWeekdayOfMonth(year: number, month: number, weekday: DayNumber, week: 1 | 2 | 3 | 4 | -1): number {
+  if (week === -1) {
+    const last = daysInMonth(year, month);
+    const lastDow = new Date(Date.UTC(year, month - 1, last)).getUTCDay();
+    return last - ((lastDow - weekday + 7) % 7);
+  }
+  const firstDow = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
+  return 1 + ((weekday - firstDow + 7) % 7) + (week - 1) * 7;
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+// --- local date-time strings ---------------------------------------------------------------------
+
+/** 'YYYY-MM-DDTHH:MM:SS' of a wall-clock value held as "UTC" milliseconds. */
+export function formatLocal(wallMs: number): LocalDateTime {
+  return new Date(wallMs).toISOString().slice(0, 19);
+}
+
+/** Wall-clock milliseconds of 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM[:SS]', as if it were UTC. */
+export function parseLocal(local: LocalDateTime | LocalDate): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(local);
+  if (!m) throw new RangeError(`not a local date-time: ${local}`);
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+}
+
+function fromLocalWith(local: LocalDateTime, offsetAt: (utcMs: number) => number): number {
+  const wall = parseLocal(local);
+  // Two rounds settle every real zone: guess with the offset at the wall time, correct once.
+  const first = wall - offsetAt(wall) * 60_000;
+  const second = wall - offsetAt(first) * 60_000;
+  if (second === first) {
+    // Ambiguous hour (fall back): prefer the earlier instant when it also maps to this wall time.
+    const earlier = wall - offsetAt(first - 3_600_000) * 60_000;
+    if (earlier < first && formatLocal(earlier + offsetAt(earlier) * 60_000) === formatLocal(wall)) return earlier;
+    return first;
+  }
+  // In a spring-forward gap neither guess maps back; RFC 5545 §3.3.5 moves the time forward by the gap.
+  if (formatLocal(second + offsetAt(second) * 60_000) === formatLocal(wall)) return second;
+  return Math.max(first, second);
+}
+
+/** The local date (YYYY-MM-DD) of an instant in a zone. */
+export function localDateOf(utcMs: number, zone: ResolvedZone): LocalDate {
+  return zone.toLocal(utcMs).slice(0, 10);
+}
