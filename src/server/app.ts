@@ -32,9 +32,16 @@ export interface AppContext {
   publicBase(request: FastifyRequest): PublicBase;
 }
 
+// The names proxy-addr (and so fastify and config.schema.json) accept for common ranges.
+const NAMED_RANGES: Readonly<Record<string, readonly string[]>> = {
+  loopback: ['127.0.0.0/8', '::1/128'],
+  linklocal: ['169.254.0.0/16', 'fe80::/10'],
+  uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+};
+
 export function buildBlockList(entries: readonly string[]): BlockList {
   const list = new BlockList();
-  for (const entry of entries) {
+  for (const entry of entries.flatMap((e) => NAMED_RANGES[e] ?? [e])) {
     const [address, bits] = entry.split('/');
     const family = isIP(address ?? '') === 6 ? 'ipv6' : 'ipv4';
     if (!address || isIP(address) === 0) throw new RangeError(`not an IP address or CIDR: ${entry}`);

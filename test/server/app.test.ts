@@ -56,4 +56,8 @@ t.test('public base: configured URL, trusted forwarded headers, untrusted ignore
   t.same((await proxied.inject({ url: '/where', headers, remoteAddress: '127.0.0.1' })).json(), { origin: 'https://cal.example.org', prefix: '/cal/' });
   const untrusted = (await proxied.inject({ url: '/where', headers: { ...headers, host: 'bridge.local' }, remoteAddress: '10.9.9.9' })).json();
   t.same(untrusted, { origin: 'http://bridge.local', prefix: '/' }, 'forwarded headers from an untrusted peer are ignored');
+
+  const named = await buildApp({ logger: silentLogger(), trustProxy: ['loopback'], plugins: [echo] });
+  t.teardown(() => named.close());
+  t.same((await named.inject({ url: '/where', headers, remoteAddress: '::1' })).json(), { origin: 'https://cal.example.org', prefix: '/cal/' }, 'named range "loopback"');
 });

@@ -1,0 +1,45 @@
+// The command table: one entry per `ewsdav` command. Usage text and dispatch come from here only.
+
+export interface Command {
+  name: string;
+  synopsis: string;
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+export const COMMANDS: readonly Command[] = [
+  {
+    name: 'start',
+    synopsis: 'start [--config FILE]',
+    summary: 'serve with a configuration (--config or EWSDAV_CONFIG), else run the demo (what `npm start` runs)',
+    run: async (args) => (await import('./commands/start.js')).runStart(args),
+  },
+  {
+    name: 'serve',
+    synopsis: 'serve [--config FILE]',
+    summary: 'run the bridge from a configuration',
+    run: async (args) => (await import('./commands/serve.js')).runServe(args),
+  },
+  {
+    name: 'check',
+    synopsis: 'check [--config FILE] [--user U] [--json]',
+    summary: 'log in to Exchange, list the calendars, and diagnose what fails',
+    run: async (args) => (await import('./commands/check.js')).runCheck(args),
+  },
+  {
+    name: 'demo',
+    synopsis: 'demo [--port N] [--host H] [--data DIR]',
+    summary: 'the bundled Exchange simulator with a demo mailbox, plus the bridge',
+    run: async (args) => (await import('./commands/demo.js')).runDemo(args),
+  },
+];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.synopsis.length));
+  const lines = COMMANDS.map((c) => `  ewsdav ${c.synopsis.padEnd(width)}  ${c.summary}`);
+  return `Usage:\n${lines.join('\n')}\n\nEvery command takes --config FILE (or EWSDAV_CONFIG); commands that print data take --json.\n`;
+}
