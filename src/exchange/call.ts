@@ -1,0 +1,251 @@
+// The one path every EWS call takes (what exchangelib's EWSService._get_elements owns, STYLE.md §5):
+// SOAP envelope with RequestServerVersion and optional ExchangeImpersonation / TimeZoneContext,
+// the auth provider, X-AnchorMailbox on every call, timeouts, a response size limit, a per-mailbox
+// concurrency cap, the injected retry policy, and mapping of HTTP statuses, SOAP faults and
+// ResponseMessage codes to EwsdavError. Operations (./operations/*) know none of this.
+
+import { createRequire } from 'node:module';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Agent, type Dispatcher, type buildConnector } from 'undici';
+import type { Logger } from 'pino';
+import { EwsdavError } from '../errors.js';
+import type { UpstreamAuth } from '../auth/upstream/types.js';
+import { checkResponse, forbiddenError, networkError, unauthorizedError, httpStatusError, offeredSchemes, type ErrorContext } from './errors.js';
+import type { ExchangeVersion } from './namespaces.js';
+import type { EwsOperation } from './operation.js';
+import { defaultRetryPolicy, type RetryPolicy } from './retry.js';
+import { KeyedSemaphore } from './semaphore.js';
+import { buildEnvelope } from './envelope.js';
+import { readResponse, readSnippet, discard } from './response-body.js';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version?: string };
+export const USER_AGENT = `ewsdav/${pkg.version ?? '0.0.0'}`;
+
+export interface EwsTransportOptions {
+  /** The EWS endpoint, e.g. https://outlook.office365.com/EWS/Exchange.asmx. */
+  url: string | URL;
+  /** RequestServerVersion (EWS-NOTES §2.3); default Exchange2016. Exchange 2013 needs Exchange2013_SP1. */
+  serverVersion?: ExchangeVersion;
+  /**
+   * Where requests go. Default: an undici Agent with keep-alive and the timeouts below. Tests pass
+   * their own (or `connect`) to resolve a real host name to 127.0.0.1.
+   */
+  dispatcher?: Dispatcher;
+  /** Connect options for the default Agent (`lookup`, `ca`, …); ignored when `dispatcher` is given. */
+  connect?: buildConnector.BuildOptions;
+  /** Whole-call deadline per attempt (connect, headers and body), default 30 s. */
+  timeoutMs?: number;
+  /** TCP/TLS connect deadline, default 10 s. */
+  connectTimeoutMs?: number;
+  /** Largest response body (after decompression) accepted, default 64 MiB. */
+  maxResponseBytes?: number;
+  /** Concurrent calls per mailbox, default 4 (EWS-NOTES §14.4). */
+  maxConcurrencyPerMailbox?: number;
+  retry?: RetryPolicy;
+  /** Windows zone id for the TimeZoneContext header (EWS-NOTES §7.4); default none (UTC values). */
+  timeZoneContext?: string;
+  userAgent?: string;
+  logger?: Logger;
+  /** Log request and response bodies at debug level. Off by default: bodies hold calendar data. */
+  logBodies?: boolean;
+  /** How to wait between attempts; injectable so tests need no wall-clock time. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface CallOptions {
+  auth: UpstreamAuth;
+  /** The mailbox the call acts on: X-AnchorMailbox, concurrency key, impersonation target. */
+  mailbox: string;
+  signal?: AbortSignal;
+}
+
+const AUTH_RETRY = Symbol('auth-retry');
+
+export class EwsTransport {
+  readonly url: URL;
+  readonly serverVersion: ExchangeVersion;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #wrapped = new WeakMap<UpstreamAuth, Dispatcher>();
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+  readonly #retry: RetryPolicy;
+  readonly #limits: KeyedSemaphore;
+  readonly #tzContext: string | undefined;
+  readonly #userAgent: string;
+  readonly #logger: Logger | undefined;
+  readonly #logBodies: boolean;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(options: EwsTransportOptions) {
+    this.url = new URL(options.url);
+    if (this.url.protocol !== 'https:' && this.url.protocol !== 'http:') throw new TypeError(`EWS URL must be http(s): ${this.url.href}`);
+    this.serverVersion = options.serverVersion ?? 'Exchange2016';
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    const connectTimeout = options.connectTimeoutMs ?? 10_000;
+    this.#ownsDispatcher = !options.dispatcher;
+    this.#dispatcher =
+      options.dispatcher ??
+      new Agent({
+        connect: { timeout: connectTimeout, ...options.connect },
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+        keepAliveTimeout: 30_000,
+      });
+    this.#maxBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
+    this.#retry = options.retry ?? defaultRetryPolicy();
+    this.#limits = new KeyedSemaphore(options.maxConcurrencyPerMailbox ?? 4);
+    this.#tzContext = options.timeZoneContext;
+    this.#userAgent = options.userAgent ?? USER_AGENT;
+    this.#logger = options.logger;
+    this.#logBodies = options.logBodies ?? false;
+    this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+  }
+
+  /** One operation call; batched operations are split and their results merged in order. */
+  async call<A, R, S>(op: EwsOperation<A, R, S>, args: A, options: CallOptions): Promise<R> {
+    if (!op.batch) return this.#callWithRetry(op, args, options);
+    const parts = op.batch.split(args, op.batch.size);
+    if (parts.length === 0) return op.batch.merge([]);
+    if (parts.length === 1) return this.#callWithRetry(op, parts[0]!, options);
+    // Chunks run concurrently; the per-mailbox semaphore keeps the real parallelism bounded.
+    const results = await Promise.all(parts.map((part) => this.#callWithRetry(op, part, options)));
+    return op.batch.merge(results);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #callWithRetry<A, R, S>(op: EwsOperation<A, R, S>, args: A, options: CallOptions): Promise<R> {
+    const ctx: ErrorContext = { operation: op.name, mailbox: options.mailbox, url: this.url };
+    let authAttempt = 1;
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      try {
+        const result = await this.#limits.run(options.mailbox, options.signal, () => this.#once(op, args, options, ctx, authAttempt));
+        if (result === AUTH_RETRY) {
+          // The provider refreshed its credential after a 401; exactly one more try (EWS-NOTES §14.3).
+          authAttempt = 2;
+          attempt--;
+          continue;
+        }
+        this.#logger?.debug({ op: op.name, mailbox: options.mailbox, attempt, durationMs: elapsed(started), result: 'ok' }, 'ews call');
+        return result;
+      } catch (err) {
+        if (!(err instanceof EwsdavError)) throw err; // the caller aborted, or a bug
+        const wait = this.#retry.next(err, attempt);
+        const fields = {
+          op: op.name,
+          mailbox: options.mailbox,
+          attempt,
+          durationMs: elapsed(started),
+          result: err.category,
+          code: err.code,
+          upstreamCode: err.details.upstreamCode,
+          retryInMs: wait,
+        };
+        if (wait === undefined) {
+          this.#logger?.warn(fields, `ews call failed: ${err.message}`);
+          throw err;
+        }
+        this.#logger?.info(fields, 'ews call will be retried');
+        await this.#sleep(wait, options.signal);
+      }
+    }
+  }
+
+  #dispatcherFor(auth: UpstreamAuth): Dispatcher {
+    if (!auth.wrapDispatcher) return this.#dispatcher;
+    let d = this.#wrapped.get(auth);
+    if (!d) {
+      d = auth.wrapDispatcher(this.#dispatcher);
+      this.#wrapped.set(auth, d);
+    }
+    return d;
+  }
+
+  async #once<A, R, S>(op: EwsOperation<A, R, S>, args: A, options: CallOptions, ctx: ErrorContext, authAttempt: number): Promise<R | typeof AUTH_RETRY> {
+    const { auth, mailbox } = options;
+    const authCtx = { url: this.url, mailbox, attempt: authAttempt, signal: options.signal };
+    const authorization = await auth.authorize(authCtx);
+    const reqCtx = { version: this.serverVersion, mailbox };
+    const body = buildEnvelope({
+      version: this.serverVersion,
+      impersonate: authorization.impersonate?.primarySmtpAddress,
+      timeZoneContext: this.#tzContext,
+      body: op.request(args, reqCtx),
+    });
+    if (this.#logBodies) this.#logger?.debug({ op: op.name, mailbox, body }, 'ews request body');
+
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers: Record<string, string> = {
+      'content-type': 'text/xml; charset=utf-8',
+      accept: 'text/xml',
+      'accept-encoding': 'gzip',
+      'user-agent': this.#userAgent,
+      // Routes the request to the mailbox's server; required with impersonation, cheap always
+      // (EWS-NOTES §2.1; exchangelib sends it on every call).
+      'x-anchormailbox': mailbox,
+      ...authorization.headers,
+    };
+
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#dispatcherFor(auth).request({
+        origin: this.url.origin,
+        path: this.url.pathname + this.url.search,
+        method: 'POST',
+        headers,
+        body,
+        signal,
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+    } catch (err) {
+      throw this.#failure(ctx, err, options.signal);
+    }
+
+    const status = res.statusCode;
+    if (status === 401) {
+      const www = res.headers['www-authenticate'];
+      await discard(res.body);
+      if (authAttempt === 1 && auth.onUnauthorized) {
+        const values = www === undefined ? [] : Array.isArray(www) ? www : [www];
+        const decision = await auth.onUnauthorized(authCtx, { offeredSchemes: offeredSchemes(www), wwwAuthenticate: values });
+        if (decision === 'retry') return AUTH_RETRY;
+      }
+      throw unauthorizedError(ctx, auth.scheme, www);
+    }
+    if (status === 403) {
+      await discard(res.body);
+      throw forbiddenError(ctx);
+    }
+    const contentType = String(res.headers['content-type'] ?? '');
+    const xml = /xml/i.test(contentType);
+    if (status !== 200 && !(status === 500 && xml)) {
+      const snippet = await readSnippet(res, 4096).catch(() => undefined);
+      throw httpStatusError(ctx, status, res.headers, snippet);
+    }
+
+    try {
+      const parsed = await readResponse(res, op.response(args, reqCtx), { ctx, maxBytes: this.#maxBytes, logBody: this.#logBodies ? (text) => this.#logger?.debug({ op: op.name, mailbox, body: text }, 'ews response body') : undefined });
+      checkResponse(parsed, op.slotErrors, ctx, status);
+      return op.result(parsed.messages, args, { ...reqCtx, url: this.url, operation: op.name, serverVersion: parsed.serverVersion });
+    } catch (err) {
+      throw this.#failure(ctx, err, options.signal);
+    }
+  }
+
+  /** Normalise a thrown value: our errors pass, the caller's abort passes unchanged, the rest is network. */
+  #failure(ctx: ErrorContext, err: unknown, callerSignal: AbortSignal | undefined): unknown {
+    if (err instanceof EwsdavError) return err;
+    if (callerSignal?.aborted) return callerSignal.reason;
+    return networkError(ctx, err);
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}

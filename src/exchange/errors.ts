@@ -1,0 +1,294 @@
+// Turns what Exchange (or the network) did into EwsdavError: HTTP statuses (EWS-NOTES §14.3),
+// SOAP faults and ResponseMessage codes (§14.1–14.2), socket/DNS/TLS failures. Each error says
+// what happened and what to do, names host:port where relevant, and never carries a secret.
+
+import { EwsdavError, type ErrorCode, type ErrorDetails } from '../errors.js';
+import type { SoapResponse } from './soap-response.js';
+
+/** Exchange Online's EWS hosts: Basic auth is off there for good (EWS-NOTES §1.1). */
+const EXCHANGE_ONLINE_HOSTS: ReadonlySet<string> = new Set(['outlook.office365.com', 'outlook.office.com']);
+
+export function isExchangeOnlineHost(hostname: string): boolean {
+  return EXCHANGE_ONLINE_HOSTS.has(hostname.toLowerCase().replace(/\.$/, ''));
+}
+
+export interface ErrorContext {
+  /** EWS operation name. */
+  operation: string;
+  mailbox: string;
+  url: URL;
+}
+
+function where(ctx: ErrorContext): { host: string; operation: string; mailbox: string } {
+  return { host: hostPort(ctx.url), operation: ctx.operation, mailbox: ctx.mailbox };
+}
+
+export function hostPort(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.hostname}:${port}`;
+}
+
+/** The schemes of every WWW-Authenticate header ('Negotiate', 'NTLM', 'Basic', 'Bearer'). */
+export function offeredSchemes(header: string | string[] | undefined): string[] {
+  const values = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  const schemes: string[] = [];
+  for (const value of values) {
+    // One header may list several challenges separated by commas (RFC 9110 §11.6.1); a scheme is
+    // the token that starts a part and is not itself a `name=value` parameter.
+    for (const part of value.replace(/"[^"]*"/g, '""').split(',')) {
+      const m = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?=\s|$)/.exec(part);
+      if (m && !schemes.includes(m[1]!)) schemes.push(m[1]!);
+    }
+  }
+  return schemes;
+}
+
+export function unauthorizedError(ctx: ErrorContext, authScheme: string, wwwAuthenticate: string | string[] | undefined): EwsdavError {
+  const schemes = offeredSchemes(wwwAuthenticate);
+  const details: ErrorDetails = { ...where(ctx), status: 401, authScheme, offeredSchemes: schemes };
+  if ((authScheme === 'basic' || authScheme === 'ntlm') && isExchangeOnlineHost(ctx.url.hostname)) {
+    return new EwsdavError('EWSDAV_ERR_UPSTREAM_BASIC_REFUSED', undefined, {
+      ...details,
+      hint:
+        'Exchange Online accepts only OAuth for EWS: set exchange.auth to "oauth" (each user links their Microsoft 365 account) ' +
+        'or "oauth-app" (an app registration with full_access_as_app). An app password cannot work there. ' +
+        'On-premises Exchange still accepts Basic and NTLM.',
+    });
+  }
+  const offered = schemes.length > 0 ? ` The server offers: ${schemes.join(', ')}.` : '';
+  const hint =
+    authScheme === 'oauth' || authScheme === 'oauth-app'
+      ? 'The access token was rejected: re-link the account (or check the app registration and its EWS permission).'
+      : `Check the user name (UPN or DOMAIN\\user) and password.${offered}` +
+        (schemes.length > 0 && !schemes.some((s) => s.toLowerCase() === authScheme) ? ` "${authScheme}" is not among them.` : '');
+  return new EwsdavError('EWSDAV_ERR_UPSTREAM_AUTH', `Exchange at ${hostPort(ctx.url)} rejected the credentials (HTTP 401).`, { ...details, hint });
+}
+
+export function forbiddenError(ctx: ErrorContext): EwsdavError {
+  return new EwsdavError('EWSDAV_ERR_UPSTREAM_FORBIDDEN', undefined, {
+    ...where(ctx),
+    status: 403,
+    hint:
+      'EWS is blocked for this mailbox or app. Check EWSEnabled on the organisation and the mailbox ' +
+      '(Set-OrganizationConfig / Set-CASMailbox -EWSEnabled), the EWS allow-list (EwsAllowedAppIDs, or EwsAllowList for ' +
+      'User-Agent lists), and the licence: F1/F3/Kiosk mailboxes are blocked from EWS since 2026-06-30.',
+  });
+}
+
+/** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function httpStatusError(ctx: ErrorContext, status: number, headers: Record<string, string | string[] | undefined>, snippet?: string): EwsdavError {
+  const retryAfterMs = parseRetryAfter(headers['retry-after']);
+  const base: ErrorDetails = { ...where(ctx), status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  if (snippet) base.body = snippet;
+  const cas = headers['x-caserrorcode'];
+  if (cas) base.casErrorCode = Array.isArray(cas) ? cas[0] : cas;
+  if (status === 429) {
+    return new EwsdavError('EWSDAV_ERR_UPSTREAM_THROTTLED', `Exchange at ${hostPort(ctx.url)} is throttling (HTTP 429).`, base);
+  }
+  if (status === 503 || status === 502 || status === 504) {
+    return new EwsdavError('EWSDAV_ERR_UPSTREAM_UNAVAILABLE', `Exchange at ${hostPort(ctx.url)} is temporarily unavailable (HTTP ${status}).`, base);
+  }
+  if (status >= 300 && status < 400) {
+    const location = headers.location;
+    const target = Array.isArray(location) ? location[0] : location;
+    base.location = target;
+    // A redirect to /ews/genericerrorpage.htm is Exchange's transient outage page (EWS-NOTES §14.3).
+    if (target && /genericerrorpage/i.test(target)) {
+      return new EwsdavError('EWSDAV_ERR_UPSTREAM_UNAVAILABLE', `Exchange at ${hostPort(ctx.url)} redirected to its error page (transient outage).`, base);
+    }
+    return new EwsdavError('EWSDAV_ERR_UPSTREAM_RESPONSE', `Exchange at ${hostPort(ctx.url)} redirected the EWS request (HTTP ${status}).`, {
+      ...base,
+      hint: 'Configure the final EWS URL (…/EWS/Exchange.asmx) in exchange.url; the bridge does not follow redirects with credentials.',
+    });
+  }
+  if (status >= 500) {
+    return new EwsdavError('EWSDAV_ERR_UPSTREAM_UNAVAILABLE', `Exchange at ${hostPort(ctx.url)} failed (HTTP ${status}).`, base);
+  }
+  return new EwsdavError('EWSDAV_ERR_UPSTREAM_RESPONSE', `Exchange at ${hostPort(ctx.url)} answered HTTP ${status}.`, {
+    ...base,
+    hint: status === 404 ? 'Check exchange.url: it must point at …/EWS/Exchange.asmx.' : undefined,
+  });
+}
+
+// --- EWS response codes (WSR/responsecode) -------------------------------------------------------
+
+/** Codes that say "try again later"; exchangelib and EWS-NOTES §14.2 treat them alike. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'ErrorExceededConnectionCount',
+  'ErrorTooManyObjectsOpened',
+  'ErrorTimeoutExpired',
+  'ErrorInternalServerTransientError',
+  'ErrorMailboxStoreUnavailable',
+  'ErrorMailboxMoveInProgress',
+  'ErrorConnectionFailed',
+  'ErrorBatchProcessingStopped',
+]);
+
+const IMPERSONATION_CODES: ReadonlySet<string> = new Set(['ErrorImpersonateUserDenied', 'ErrorImpersonationDenied', 'ErrorImpersonationFailed']);
+
+export function isTransientCode(code: string): boolean {
+  return TRANSIENT_CODES.has(code);
+}
+
+/**
+ * ErrorInternalServerError often wraps the real cause in MessageXml (exchangelib `_get_exception`);
+ * act on the inner code.
+ */
+export function effectiveCode(code: string, messageXml: Readonly<Record<string, string>>): string {
+  const inner = messageXml.InnerErrorResponseCode;
+  return code === 'ErrorInternalServerError' && inner ? inner : code;
+}
+
+export interface EwsCodeInput {
+  code: string;
+  messageText?: string;
+  messageXml: Readonly<Record<string, string>>;
+}
+
+function backOff(messageXml: Readonly<Record<string, string>>): number | undefined {
+  const v = messageXml.BackOffMilliseconds;
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** Map one EWS error code (from a fault or a response message) to an EwsdavError. */
+export function ewsCodeError(ctx: ErrorContext, input: EwsCodeInput): EwsdavError {
+  const code = effectiveCode(input.code, input.messageXml);
+  const details: ErrorDetails = { ...where(ctx), upstreamCode: code };
+  if (code !== input.code) details.outerCode = input.code;
+  if (input.messageText) details.upstreamMessage = input.messageText;
+  const make = (c: ErrorCode, message: string, extra: ErrorDetails = {}) => new EwsdavError(c, message, { ...details, ...extra });
+  if (code === 'ErrorServerBusy') {
+    const retryAfterMs = backOff(input.messageXml);
+    return make('EWSDAV_ERR_UPSTREAM_THROTTLED', `Exchange is throttling ${ctx.mailbox} (ErrorServerBusy).`, retryAfterMs !== undefined ? { retryAfterMs } : {});
+  }
+  if (TRANSIENT_CODES.has(code)) return make('EWSDAV_ERR_UPSTREAM_UNAVAILABLE', `Exchange reported a transient failure (${code}).`);
+  switch (code) {
+    case 'ErrorInvalidSyncStateData':
+      return make('EWSDAV_ERR_SYNC_STATE_INVALID', 'Exchange rejected the stored sync state (ErrorInvalidSyncStateData); a full resync is needed.');
+    case 'ErrorItemNotFound':
+    case 'ErrorFolderNotFound':
+    case 'ErrorSyncFolderNotFound':
+      return make('EWSDAV_ERR_UPSTREAM_NOT_FOUND', `Exchange no longer has the item or folder (${code}).`);
+    case 'ErrorAccessDenied':
+      return make('EWSDAV_ERR_UPSTREAM_ACCESS_DENIED', `Exchange denied ${ctx.mailbox} access to this folder or mailbox (ErrorAccessDenied).`, {
+        hint: 'Grant the signed-in user at least Reviewer permission on the calendar, or remove it from the configuration.',
+      });
+    case 'ErrorNonExistentMailbox':
+    case 'ErrorMailRecipientNotFound':
+      return make('EWSDAV_ERR_UPSTREAM_MAILBOX', `Exchange has no mailbox for ${ctx.mailbox} (${code}).`, {
+        hint: `Check the address "${ctx.mailbox}" in the configuration: it must be the mailbox's primary SMTP address.`,
+      });
+    case 'ErrorInvalidServerVersion':
+      return make('EWSDAV_ERR_UPSTREAM_FAULT', 'Exchange does not know the requested EWS schema version (ErrorInvalidServerVersion).', {
+        hint: 'Set exchange.version to an older value (Exchange2013_SP1 for Exchange 2013, Exchange2010_SP2 for 2010).',
+      });
+  }
+  if (IMPERSONATION_CODES.has(code)) {
+    return make('EWSDAV_ERR_UPSTREAM_FORBIDDEN', `Exchange refused to act as ${ctx.mailbox} (${code}).`, {
+      hint: 'App-only access needs the full_access_as_app application permission with admin consent (ApplicationImpersonation is gone from Exchange Online).',
+    });
+  }
+  // Schema violations carry LineNumber/LinePosition/Violation: what a developer needs to fix the request.
+  const extra = Object.keys(input.messageXml).length > 0 ? { messageXml: { ...input.messageXml } } : {};
+  return make('EWSDAV_ERR_UPSTREAM_FAULT', `Exchange answered ${code}${input.messageText ? `: ${input.messageText}` : '.'}`, extra);
+}
+
+// --- network -------------------------------------------------------------------------------------
+
+const NETWORK_CAUSES: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'the host name does not resolve (DNS)',
+  EAI_AGAIN: 'DNS lookup failed temporarily',
+  ECONNREFUSED: 'the connection was refused',
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed while sending',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  UND_ERR_SOCKET: 'the connection was closed by the server',
+  UND_ERR_CLOSED: 'the connection was closed',
+  EPROTO: 'the TLS handshake failed (is this an HTTPS port?)',
+};
+
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'ABORT_ERR_TIMEOUT']);
+
+function errorCodes(err: unknown): string[] {
+  const codes: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    if ((e as { name?: unknown }).name === 'TimeoutError') codes.push('ABORT_ERR_TIMEOUT');
+    e = (e as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+function isTlsCode(code: string): boolean {
+  return /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/.test(code);
+}
+
+/** A failure below HTTP: timeout, DNS, refused, reset, TLS. */
+export function networkError(ctx: ErrorContext, err: unknown): EwsdavError {
+  const codes = errorCodes(err);
+  const details: ErrorDetails = { ...where(ctx) };
+  const timeout = codes.find((c) => TIMEOUT_CODES.has(c));
+  if (timeout) {
+    return new EwsdavError('EWSDAV_ERR_UPSTREAM_TIMEOUT', `Exchange at ${hostPort(ctx.url)} did not answer in time (${timeout === 'ABORT_ERR_TIMEOUT' ? 'request timeout' : timeout}).`, {
+      ...details,
+      cause: timeout,
+    }, { cause: err });
+  }
+  // The innermost known code says most (undici wraps the socket error).
+  const code = [...codes].reverse().find((c) => c in NETWORK_CAUSES || isTlsCode(c)) ?? codes[0] ?? 'unknown';
+  const reason = NETWORK_CAUSES[code] ?? (isTlsCode(code) ? `the TLS certificate or handshake was rejected (${code})` : `network error`);
+  const hint =
+    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? `Check the host name in exchange.url (${ctx.url.hostname}) and the bridge's DNS.`
+      : isTlsCode(code)
+        ? 'Check the server certificate (chain, host name, expiry) or trust the internal CA via NODE_EXTRA_CA_CERTS.'
+        : code === 'ECONNREFUSED'
+          ? `Nothing accepts connections at ${hostPort(ctx.url)}: check exchange.url and firewalls.`
+          : undefined;
+  return new EwsdavError('EWSDAV_ERR_UPSTREAM_NETWORK', `Could not talk to Exchange at ${hostPort(ctx.url)}: ${reason} (${code}).`, { ...details, cause: code, hint }, { cause: err });
+}
+
+export function tooLargeError(ctx: ErrorContext, limit: number): EwsdavError {
+  return new EwsdavError('EWSDAV_ERR_UPSTREAM_TOO_LARGE', `Exchange sent more than ${limit} bytes for ${ctx.operation}; the response was abandoned.`, {
+    ...where(ctx),
+    limit,
+    hint: 'Raise the response size limit, or lower the batch size of the operation.',
+  });
+}
+
+export function unreadableError(ctx: ErrorContext, reason: string, cause?: unknown): EwsdavError {
+  return new EwsdavError('EWSDAV_ERR_UPSTREAM_RESPONSE', `Exchange sent a response the bridge cannot read (${ctx.operation}): ${reason}`, where(ctx), { cause });
+}
+
+/**
+ * Throws the error a parsed response stands for: a SOAP fault, no message at all, or any message
+ * whose code the operation does not take per slot. ErrorServerBusy in one slot fails the whole
+ * call, so the retry re-sends the whole batch (exchangelib does the same).
+ */
+export function checkResponse(parsed: SoapResponse<unknown>, slotErrors: ReadonlySet<string> | undefined, ctx: ErrorContext, status = 200): void {
+  if (parsed.fault) {
+    const f = parsed.fault;
+    throw ewsCodeError(ctx, { code: f.responseCode ?? f.faultCode, messageText: f.message ?? f.faultString, messageXml: f.messageXml });
+  }
+  if (parsed.messages.length === 0) {
+    throw new EwsdavError('EWSDAV_ERR_UPSTREAM_RESPONSE', `Exchange sent no response message for ${ctx.operation} (HTTP ${status}).`, where(ctx));
+  }
+  for (const m of parsed.messages) {
+    if (m.responseClass === 'Error' && !slotErrors?.has(m.responseCode)) {
+      throw ewsCodeError(ctx, { code: m.responseCode, messageText: m.messageText, messageXml: m.messageXml });
+    }
+  }
+}

@@ -1,0 +1,88 @@
+// EWS scalar value formats (EWS-NOTES §2.5): xs:dateTime with `Z`, an offset or none; xs:date with
+// an optional offset suffix; xs:duration in its many spellings; booleans; integers.
+
+import type { LocalDate, LocalDateTime } from '../model/index.js';
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * Epoch ms of an xs:dateTime. Without an offset the value is a wall time in `naiveOffsetMinutes`
+ * (east of UTC; default 0 = UTC, which is what EWS means without a TimeZoneContext).
+ */
+export function parseDateTime(value: string, naiveOffsetMinutes = 0): number {
+  const m = DATE_TIME.exec(value.trim());
+  if (!m) throw new RangeError(`not an xs:dateTime: ${JSON.stringify(value)}`);
+  const ms = m[7] ? Math.round(Number(m[7]) * 1000) : 0;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), ms);
+  const zone = m[8];
+  if (!zone) return wall - naiveOffsetMinutes * 60_000;
+  if (zone === 'Z') return wall;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const offset = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+  return wall - offset * 60_000;
+}
+
+/** The wall-clock part of an xs:dateTime, ignoring any offset ('YYYY-MM-DDTHH:MM:SS'). */
+export function localDateTimeOf(value: string): LocalDateTime {
+  const m = DATE_TIME.exec(value.trim());
+  if (!m) throw new RangeError(`not an xs:dateTime: ${JSON.stringify(value)}`);
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}`;
+}
+
+/**
+ * An xs:date such as `2026-05-04+02:00`, `2014-03-08-08:00`, `2026-05-04Z` or `2026-05-04`: the
+ * date is what matters, the offset suffix is ignored (§8, recurrence StartDate/EndDate).
+ */
+export function parseDate(value: string): LocalDate {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?$/.exec(value.trim());
+  if (!m) throw new RangeError(`not an xs:date: ${JSON.stringify(value)}`);
+  return m[1]!;
+}
+
+const DURATION = /^(-)?P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/**
+ * An xs:duration in minutes (rounded): `-PT1H` → -60, `PT60M` → 60, `P0DT8H0M0.0S` → 480,
+ * `-PT5H30M` → -330. Years and months are not fixed lengths and never occur in zone biases; they
+ * are rejected rather than guessed.
+ */
+export function parseDurationMinutes(value: string): number {
+  const v = value.trim();
+  const m = DURATION.exec(v);
+  if (!m || v === 'P' || v === '-P' || v.endsWith('T')) throw new RangeError(`not an xs:duration: ${JSON.stringify(value)}`);
+  if (m[2] || m[3]) throw new RangeError(`xs:duration with years or months is not a fixed length: ${value}`);
+  const n = (i: number) => Number(m[i] ?? 0);
+  const minutes = n(4) * 7 * 1440 + n(5) * 1440 + n(6) * 60 + n(7) + n(8) / 60;
+  return (m[1] ? -1 : 1) * Math.round(minutes);
+}
+
+export function parseBool(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return undefined;
+}
+
+export function parseIntValue(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (!/^[+-]?\d+$/.test(v)) return undefined;
+  return Number(v);
+}
+
+/**
+ * Text as the model keeps it: CR LF and lone CR (Exchange serialises CR as `&#xD;`) become LF, so
+ * converters need to know only one line end.
+ */
+export function normaliseText(value: string): string {
+  return value.includes('\r') ? value.replace(/\r\n?/g, '\n') : value;
+}
+
+/** 'HH:MM:SS' → minutes after midnight. */
+export function parseTimeOfDay(value: string): number {
+  const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?/.exec(value.trim());
+  if (!m) throw new RangeError(`not a time of day: ${JSON.stringify(value)}`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}
