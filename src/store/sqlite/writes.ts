@@ -1,0 +1,190 @@
+// Write side of the SQLite store (SyncTarget): every object write, its change-log row and the
+// sequence bump share one IMMEDIATE transaction with the upstream state of the page they come
+// from (what sabre's PDO.php lacks), so a crash leaves either the whole page or none of it.
+
+import type Database from 'better-sqlite3';
+import type { UpstreamCalendar } from '../../model/index.js';
+import type { CalendarListChange, CalendarSyncInfo, PageOutcome, PageWrite, PreparedObject } from '../sync-target.js';
+import { calendarIdFor, duplicateNameFor, etagFor, newEpoch, objectNameFor } from '../ids.js';
+
+interface CalRow {
+  pk: number;
+  seq: number;
+  pass: number;
+  in_full_pass: number;
+}
+interface ObjRow {
+  name: string;
+  uid: string;
+  etag: string;
+}
+interface SyncInfoRow {
+  id: string;
+  upstream_id: string;
+  display_name: string;
+  kind: UpstreamCalendar['kind'];
+  read_only: number;
+  sync_state: string | null;
+  in_full_pass: number;
+  last_sync: number | null;
+}
+
+export function toSyncInfo(r: SyncInfoRow): CalendarSyncInfo {
+  const info: CalendarSyncInfo = {
+    id: r.id, upstreamId: r.upstream_id, displayName: r.display_name, kind: r.kind, readOnly: r.read_only === 1, inFullPass: r.in_full_pass === 1,
+  };
+  if (r.sync_state !== null) info.syncState = r.sync_state;
+  if (r.last_sync !== null) info.lastSync = r.last_sync;
+  return info;
+}
+
+export const SYNC_INFO_COLUMNS = 'id, upstream_id, display_name, kind, read_only, sync_state, in_full_pass, last_sync';
+
+export class SqliteWrites {
+  private readonly s;
+  private readonly applyTxn;
+  private readonly replaceTxn;
+  private readonly pruneTxn;
+
+  constructor(private readonly db: Database.Database) {
+    const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
+    this.s = {
+      cal: p<CalRow>('SELECT pk, seq, pass, in_full_pass FROM calendars WHERE user = ? AND id = ?'),
+      byUpstream: p<ObjRow>('SELECT name, uid, etag FROM objects WHERE calendar = ? AND upstream_id = ?'),
+      nameOwner: p<{ upstream_id: string }>('SELECT upstream_id FROM objects WHERE calendar = ? AND name = ?'),
+      deleteObj: p('DELETE FROM objects WHERE calendar = ? AND name = ?'),
+      putObj: p(
+        `INSERT OR REPLACE INTO objects (calendar, name, uid, upstream_id, change_key, ical, etag, size, first_start, last_end, last_modified, pass)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      touch: p('UPDATE objects SET change_key = ?, pass = ? WHERE calendar = ? AND upstream_id = ?'),
+      mark: p('UPDATE objects SET pass = ? WHERE calendar = ? AND upstream_id = ?'),
+      unseen: p<{ name: string }>('SELECT name FROM objects WHERE calendar = ? AND pass < ?'),
+      dropChange: p('DELETE FROM changes WHERE calendar = ? AND name = ?'),
+      addChange: p('INSERT INTO changes (calendar, seq, name, op, at) VALUES (?, ?, ?, ?, ?)'),
+      finishPage: p('UPDATE calendars SET seq = ?, sync_state = ?, in_full_pass = ?, last_sync = coalesce(?, last_sync) WHERE pk = ?'),
+      calsOfUser: p<{ pk: number; upstream_id: string; id: string }>('SELECT pk, upstream_id, id FROM calendars WHERE user = ?'),
+      insertCal: p(
+        `INSERT INTO calendars (user, id, upstream_id, display_name, kind, read_only, epoch)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      updateCal: p('UPDATE calendars SET display_name = ?, kind = ?, read_only = ? WHERE pk = ?'),
+      deleteCal: p('DELETE FROM calendars WHERE pk = ?'),
+      syncInfos: p<SyncInfoRow>(`SELECT ${SYNC_INFO_COLUMNS} FROM calendars WHERE user = ? ORDER BY kind != 'default', display_name, id`),
+    };
+    this.applyTxn = db.transaction((user: string, calendarId: string, page: PageWrite, now: number) => this.apply(user, calendarId, page, now));
+    this.replaceTxn = db.transaction((user: string, cals: UpstreamCalendar[]) => this.replace(user, cals));
+    this.pruneTxn = db.transaction((before: number) => {
+      // Race: a token handed out just before pruning may need a tombstone pruned here; raising
+      // min_seq to the newest pruned delete makes exactly those tokens invalid (client resyncs).
+      db.prepare(
+        `UPDATE calendars SET min_seq = max(min_seq, (SELECT max(seq) FROM changes WHERE changes.calendar = calendars.pk AND op = 'delete' AND at < ?))
+         WHERE EXISTS (SELECT 1 FROM changes WHERE changes.calendar = calendars.pk AND op = 'delete' AND at < ?)`,
+      ).run(before, before);
+      return db.prepare(`DELETE FROM changes WHERE op = 'delete' AND at < ?`).run(before).changes;
+    });
+  }
+
+  applyPage(user: string, calendarId: string, page: PageWrite, now: number): PageOutcome | undefined {
+    return this.applyTxn.immediate(user, calendarId, page, Math.floor(now));
+  }
+
+  replaceCalendars(user: string, cals: UpstreamCalendar[]): CalendarListChange {
+    return this.replaceTxn.immediate(user, cals);
+  }
+
+  pruneTombstones(before: number): number {
+    return this.pruneTxn.immediate(before);
+  }
+
+  private apply(user: string, calendarId: string, page: PageWrite, now: number): PageOutcome | undefined {
+    const cal = this.s.cal.get(user, calendarId);
+    if (!cal) return undefined;
+    const out: PageOutcome = { changed: 0, deleted: 0, identical: 0, seq: cal.seq };
+    const log = (name: string, op: 'put' | 'delete') => {
+      out.seq += 1;
+      this.s.dropChange.run(cal.pk, name);
+      this.s.addChange.run(cal.pk, out.seq, name, op, now);
+    };
+    const remove = (name: string) => {
+      this.s.deleteObj.run(cal.pk, name);
+      log(name, 'delete');
+      out.deleted += 1;
+    };
+    // Deletes first: an item deleted and re-created with the same UID in one page frees its name.
+    for (const upstreamId of page.deleted) {
+      const row = this.s.byUpstream.get(cal.pk, upstreamId);
+      if (row) remove(row.name);
+    }
+    for (const obj of page.upserts) this.upsert(cal, obj, now, log, remove, out);
+    for (const upstreamId of page.unchanged) this.s.mark.run(cal.pass, cal.pk, upstreamId);
+    let inFullPass = cal.in_full_pass;
+    if (page.complete && inFullPass === 1) {
+      // Only a complete pass may drop what it did not see (EWS-NOTES §10).
+      for (const { name } of this.s.unseen.all(cal.pk, cal.pass)) remove(name);
+      inFullPass = 0;
+    }
+    this.s.finishPage.run(out.seq, page.state, inFullPass, page.complete ? now : null, cal.pk);
+    return out;
+  }
+
+  private upsert(
+    cal: CalRow,
+    obj: PreparedObject,
+    now: number,
+    log: (name: string, op: 'put') => void,
+    remove: (name: string) => void,
+    out: PageOutcome,
+  ): void {
+    const etag = etagFor(obj.ical);
+    let existing = this.s.byUpstream.get(cal.pk, obj.upstreamId);
+    if (existing && existing.uid !== obj.uid) {
+      // A changed UID is a different resource for CalDAV clients: tombstone the old name.
+      remove(existing.name);
+      existing = undefined;
+    }
+    if (existing && existing.etag === etag) {
+      // Byte-identical rendering: nothing a client could see changed, so no change row, no seq.
+      this.s.touch.run(obj.changeKey ?? null, cal.pass, cal.pk, obj.upstreamId);
+      out.identical += 1;
+      return;
+    }
+    let name = existing?.name ?? objectNameFor(obj.uid);
+    if (!existing) {
+      const owner = this.s.nameOwner.get(cal.pk, name);
+      // Exchange can hold two items with one UID (imports, copies); the second gets its own name.
+      if (owner && owner.upstream_id !== obj.upstreamId) name = duplicateNameFor(obj.upstreamId);
+    }
+    this.s.putObj.run(
+      cal.pk, name, obj.uid, obj.upstreamId, obj.changeKey ?? null, obj.ical, etag, Buffer.byteLength(obj.ical, 'utf8'),
+      obj.firstStart ?? null, obj.lastEnd ?? null, now, cal.pass,
+    );
+    log(name, 'put');
+    out.changed += 1;
+  }
+
+  private replace(user: string, cals: UpstreamCalendar[]): CalendarListChange {
+    const existing = new Map(this.s.calsOfUser.all(user).map((r) => [r.upstream_id, r]));
+    const added: string[] = [];
+    const seen = new Set<string>();
+    for (const c of cals) {
+      if (seen.has(c.upstreamId)) continue;
+      seen.add(c.upstreamId);
+      const row = existing.get(c.upstreamId);
+      if (row) {
+        this.s.updateCal.run(c.name, c.kind, c.readOnly ? 1 : 0, row.pk);
+      } else {
+        const id = calendarIdFor(c.upstreamId);
+        this.s.insertCal.run(user, id, c.upstreamId, c.name, c.kind, c.readOnly ? 1 : 0, newEpoch());
+        added.push(id);
+      }
+    }
+    const removed: string[] = [];
+    for (const [upstreamId, row] of existing) {
+      if (seen.has(upstreamId)) continue;
+      this.s.deleteCal.run(row.pk);
+      removed.push(row.id);
+    }
+    return { added, removed, calendars: this.s.syncInfos.all(user).map(toSyncInfo) };
+  }
+}
