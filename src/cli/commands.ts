@@ -27,6 +27,12 @@ export const COMMANDS: readonly Command[] = [
     run: async (args) => (await import('./commands/check.js')).runCheck(args),
   },
   {
+    name: 'feed',
+    synopsis: 'feed create|list|revoke …',
+    summary: 'secret-token ICS feeds: create USER CALENDAR [--detail …], list [USER], revoke NAME|ID',
+    run: async (args) => (await import('./commands/feed.js')).runFeed(args),
+  },
+  {
     name: 'demo',
     synopsis: 'demo [--port N] [--host H] [--data DIR]',
     summary: 'the bundled Exchange simulator with a demo mailbox, plus the bridge',

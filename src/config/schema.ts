@@ -1,6 +1,6 @@
 // The one schema of the configuration file: validation (Ajv), defaults, the TypeScript types and
 // the published config.schema.json all come from here. Knows nothing about files or the environment.
-import { Type, type Static, type TSchema, type TObject, type TProperties, type ObjectOptions, type SchemaOptions, type TUnsafe } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TObject, type TProperties, type ObjectOptions, type SchemaOptions, type TUnsafe, type TString } from '@sinclair/typebox';
 
 export const CONFIG_SCHEMA_ID = 'urn:ewsdav:config:1';
 export const CONFIG_SCHEMA_DIALECT = 'http://json-schema.org/draft-07/schema#';
@@ -67,7 +67,8 @@ function int(defaultValue: number | undefined, minimum: number, maximum: number 
   });
 }
 
-function strings(description: string, defaultValue?: string[], items: TSchema = Type.String({ minLength: 1 })) {
+// Items are always strings (ProxyAddress adds a format); typing them as TString keeps Static<> string[].
+function strings(description: string, defaultValue?: string[], items: TString = Type.String({ minLength: 1 })) {
   return Type.Array(items, { description, ...(defaultValue !== undefined ? { default: defaultValue } : {}) });
 }
 

@@ -1,8 +1,8 @@
-// The data-folder FeedTokenStore the CLI uses. The SQLite store provides it; until it is wired
-// this says so instead of pretending (replace the body, keep the signature).
+// The data-folder FeedTokenStore the CLI uses: the SQLite store's feed_tokens table.
 
 import type { Config } from '../config/index.js';
-import { EwsdavError } from '../errors.js';
+import { SqliteStore } from '../store/sqlite/store.js';
+import { StoredFeedTokens } from './stored-tokens.js';
 import type { FeedTokenStore } from './tokens.js';
 
 export interface OpenedFeedTokenStore extends FeedTokenStore {
@@ -10,7 +10,7 @@ export interface OpenedFeedTokenStore extends FeedTokenStore {
 }
 
 export async function openFeedTokenStore(config: Config): Promise<OpenedFeedTokenStore> {
-  throw new EwsdavError('EWSDAV_ERR_STORE', `The SQLite feed token store is not wired yet (data folder ${config.store.dataDir}).`, {
-    hint: 'Feeds declared in the configuration (feeds[]) work; `ewsdav feed create|revoke` needs the SQLite store.',
-  });
+  const store = new SqliteStore({ dataDir: config.store.dataDir });
+  const tokens = new StoredFeedTokens(store.feedTokens);
+  return Object.assign(tokens, { close: () => store.close() });
 }

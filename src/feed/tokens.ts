@@ -43,7 +43,7 @@ export interface CreateFeedInput {
 export type RevokeResult = { ok: true; feed: FeedRecord } | { ok: false; reason: 'not-found' | 'declared-in-config' };
 
 /**
- * Where created feeds live. The SQLite store implements it over FEED_TOKENS_MIGRATION; the
+ * Where created feeds live. src/feed/stored-tokens.ts implements it over the store's feed_tokens table; the
  * in-memory one (memory-tokens.ts) is the reference for tests. Implementations create tokens
  * with `newFeedToken()` and never keep or log the token itself.
  */
@@ -82,20 +82,3 @@ export function newFeedId(): string {
   return [...randomBytes(16)].map((b) => alphabet[b & 31]).join('');
 }
 
-/**
- * The table the SQLite store needs (append as its next migration). `policy` is the FeedPolicy
- * as JSON; revoking deletes the row, so a revoked token can never match again.
- */
-export const FEED_TOKENS_MIGRATION = `
-  CREATE TABLE feed_tokens (
-    id          TEXT PRIMARY KEY,
-    name        TEXT NOT NULL UNIQUE,
-    user        TEXT NOT NULL,
-    calendar_id TEXT NOT NULL,
-    -- hex SHA-256 of the token (hashFeedToken); the token itself is never stored
-    token_hash  TEXT NOT NULL UNIQUE,
-    policy      TEXT NOT NULL,
-    created_at  INTEGER NOT NULL
-  ) STRICT;
-  CREATE INDEX feed_tokens_user ON feed_tokens (user, name);
-`;

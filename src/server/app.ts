@@ -85,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof EwsdavError) {
       if (error.status >= 500) request.log.warn({ code: error.code, category: error.category }, error.message);
+      if (error.retryAfterMs !== undefined) reply.header('Retry-After', String(Math.ceil(error.retryAfterMs / 1000)));
       return reply.code(error.status).type('text/plain; charset=utf-8').send(`${error.message}\n`);
     }
     const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;

@@ -81,6 +81,20 @@ const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) STRICT;
   `,
+  // 2: secret-token ICS feeds (src/feed). Only the token's SHA-256 is stored; revoking deletes the
+  // row, so a revoked token can never match again. `policy` is the feed's policy as JSON.
+  `
+  CREATE TABLE feed_tokens (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    user        TEXT NOT NULL,
+    calendar_id TEXT NOT NULL,
+    token_hash  TEXT NOT NULL UNIQUE,
+    policy      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX feed_tokens_user ON feed_tokens (user, name);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,7 @@ import { migrate } from './schema.js';
 import { SqliteWrites, SYNC_INFO_COLUMNS, toSyncInfo } from './writes.js';
 import { AccountRows } from './accounts.js';
 import { formatCtag, formatSyncToken, parseSyncToken } from '../ids.js';
+import { FeedTokenRows } from './feed-rows.js';
 
 export interface SqliteStoreOptions {
   /** Folder holding store.db (created if missing); ':memory:' for a throwaway store in tests. */
@@ -78,6 +79,8 @@ export class SqliteStore implements CalendarStore, SyncTarget {
   private readonly writes: SqliteWrites;
   private readonly accounts: AccountRows;
   private readonly s;
+  /** Secret-token ICS feeds (rows only; src/feed gives them meaning). */
+  readonly feedTokens: FeedTokenRows;
 
   constructor(options: SqliteStoreOptions) {
     let file = ':memory:';
@@ -130,8 +133,10 @@ export class SqliteStore implements CalendarStore, SyncTarget {
          WHERE c.user = ? AND c.id = ? AND o.calendar = c.pk AND o.upstream_id = j.value AND o.change_key IS NOT NULL`,
       ),
       saveVerifier: p('INSERT OR REPLACE INTO verifiers (user, verifier, updated_at) VALUES (?, ?, ?)'),
-      getVerifier: p<{ verifier: string }>('SELECT verifier FROM verifiers WHERE user = ?'),
+      getVerifier: p<{ verifier: string; updated_at: number }>('SELECT verifier, updated_at FROM verifiers WHERE user = ?'),
+      deleteVerifier: p('DELETE FROM verifiers WHERE user = ?'),
     };
+    this.feedTokens = new FeedTokenRows(this.db);
   }
 
   close(): void {
@@ -250,5 +255,21 @@ export class SqliteStore implements CalendarStore, SyncTarget {
   }
   async getVerifier(user: string): Promise<string | undefined> {
     return this.s.getVerifier.get(user)?.verifier;
+  }
+
+  /** Pass-through login's view of the verifiers table (src/auth/clients VerifierStore). */
+  verifiers(now: () => number = Date.now) {
+    return {
+      getVerifier: async (user: string): Promise<{ verifier: string; updatedAt: number } | undefined> => {
+        const row = this.s.getVerifier.get(user);
+        return row && { verifier: row.verifier, updatedAt: row.updated_at };
+      },
+      setVerifier: async (user: string, verifier: string): Promise<void> => {
+        this.s.saveVerifier.run(user, verifier, now());
+      },
+      deleteVerifier: async (user: string): Promise<void> => {
+        this.s.deleteVerifier.run(user);
+      },
+    };
   }
 }

@@ -1,0 +1,127 @@
+// `ewsdav check`: prove the login and list the calendars, per account, with a diagnosis a user can
+// act on when it fails (EWS-NOTES §1.3: 401 vs 403 vs network). Never retries a 401.
+
+import type { buildConnector } from 'undici';
+import { loadConfig, resolveSecret, type AccountConfig, type Config } from '../../config/index.js';
+import { EwsdavError } from '../../errors.js';
+import { silentLogger } from '../../log.js';
+import { UpstreamFactory } from '../../server/upstream.js';
+import { CliError, parseCommandArgs, printJson, promptPassword } from '../io.js';
+
+export interface CheckDeps {
+  env?: NodeJS.ProcessEnv;
+  /** Upstream connect options (tests resolve host names to loopback). */
+  connect?: buildConnector.BuildOptions;
+  out?: (text: string) => void;
+  prompt?: (question: string) => Promise<string>;
+}
+
+interface CalendarLine {
+  name: string;
+  kind: string;
+  readOnly: boolean;
+  itemCount?: number;
+}
+
+export interface CheckResult {
+  user: string;
+  ok: boolean;
+  serverVersion?: string;
+  roundTripMs?: number;
+  calendars?: CalendarLine[];
+  error?: { code: string; category: string; message: string; hint?: string };
+}
+
+export async function runCheck(args: string[], deps: CheckDeps = {}): Promise<number> {
+  const { values } = parseCommandArgs('check', args, { config: { type: 'string' }, user: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const env = deps.env ?? process.env;
+  const out = deps.out ?? ((text: string) => process.stdout.write(text));
+  const loaded = await loadConfig({ ...(values.config !== undefined ? { path: values.config } : {}), env });
+  if (!loaded) throw new CliError('check needs a configuration: --config FILE or EWSDAV_CONFIG.');
+  const { config } = loaded;
+
+  const targets = selectAccounts(config, values.user);
+  const factory = new UpstreamFactory({ config, logger: silentLogger(), ...(deps.connect ? { connect: deps.connect } : {}) });
+  const results: CheckResult[] = [];
+  try {
+    for (const target of targets) {
+      const password = target.account?.password
+        ? await resolveSecret(target.account.password, { baseDir: loaded.baseDir, env, path: `accounts[${target.index}].password` })
+        : (env['EWSDAV_PASSWORD'] ?? (values.json ? undefined : await (deps.prompt ?? promptPassword)(`Password for ${target.username}: `)));
+      if (!password) throw new CliError(`no password for ${target.username}: set EWSDAV_PASSWORD (or run without --json to be asked).`);
+      results.push(await checkOne(factory, target.username, password));
+    }
+  } finally {
+    await factory.close();
+  }
+
+  if (values.json) printJsonTo(out, { exchange: { url: config.exchange.url, auth: config.exchange.auth, api: config.exchange.api }, accounts: results });
+  else out(formatText(config, results));
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+function printJsonTo(out: (text: string) => void, value: unknown): void {
+  if (out === undefined) printJson(value);
+  else out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+interface Target {
+  username: string;
+  account?: AccountConfig;
+  index: number;
+}
+
+function selectAccounts(config: Config, user: string | undefined): Target[] {
+  const all = config.accounts.map((account, index) => ({ username: account.username, account, index }));
+  if (user === undefined) {
+    if (all.length === 0) throw new CliError('no accounts in the configuration: name the mailbox with --user (pass-through login checks one user at a time).');
+    return all;
+  }
+  const wanted = user.toLowerCase();
+  const match = all.find((t) => t.account.id.toLowerCase() === wanted || t.username.toLowerCase() === wanted);
+  return [match ?? { username: user, index: -1 }];
+}
+
+async function checkOne(factory: UpstreamFactory, username: string, password: string): Promise<CheckResult> {
+  const source = factory.sourceWithPassword({ username, password });
+  const started = performance.now();
+  try {
+    const { serverVersion } = await source.verify();
+    const roundTripMs = Math.round(performance.now() - started);
+    const calendars = await source.listCalendars();
+    return {
+      user: username,
+      ok: true,
+      ...(serverVersion ? { serverVersion } : {}),
+      roundTripMs,
+      calendars: calendars.map((c) => ({ name: c.name, kind: c.kind, readOnly: c.readOnly, ...(c.itemCount !== undefined ? { itemCount: c.itemCount } : {}) })),
+    };
+  } catch (error) {
+    if (!(error instanceof EwsdavError)) throw error;
+    return {
+      user: username,
+      ok: false,
+      error: { code: error.code, category: error.category, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
+    };
+  }
+}
+
+function formatText(config: Config, results: CheckResult[]): string {
+  const lines = [`Exchange  ${config.exchange.url ?? '(autodiscover)'}  (${config.exchange.auth}, ${config.exchange.api.toUpperCase()})`, ''];
+  for (const r of results) {
+    if (r.ok) {
+      lines.push(`✓ ${r.user}: logged in — ${r.serverVersion ?? 'unknown server version'}, ${r.roundTripMs} ms round trip`);
+      const width = Math.max(8, ...(r.calendars ?? []).map((c) => c.name.length));
+      for (const c of r.calendars ?? []) {
+        const flags = [c.kind !== 'secondary' ? c.kind : '', c.readOnly ? 'read-only' : ''].filter(Boolean).join(', ');
+        lines.push(`    ${c.name.padEnd(width)}  ${String(c.itemCount ?? '?').padStart(5)} items${flags ? `  (${flags})` : ''}`);
+      }
+    } else {
+      lines.push(`✗ ${r.user}: ${r.error?.message}`);
+      if (r.error?.hint) lines.push(...r.error.hint.split('\n').map((l) => `    ${l}`));
+      lines.push(`    [${r.error?.code}]`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
