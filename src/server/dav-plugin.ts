@@ -15,8 +15,13 @@ import type { CalendarStore, RefreshSupport } from '../store/types.js';
 export interface DavPluginOptions {
   store: CalendarStore;
   refresh?: RefreshSupport;
-  /** The public base path: '/' or '/cal/' (leading and trailing slash). */
+  /** The public base path: '/' or '/cal/' (leading and trailing slash). Used for hrefs only. */
   basePath: string;
+  /**
+   * The base path for one request, when it varies (X-Forwarded-Prefix from a trusted proxy).
+   * Routes always live at the server root: the app strips a forwarded prefix before routing.
+   */
+  basePathFor?: (request: FastifyRequest) => string;
   /** The login name of the request's user, or undefined (→ 401). Login itself is not ours. */
   authenticate: (request: FastifyRequest) => Promise<string | undefined>;
   /** Realm of the Basic challenge. */
@@ -84,9 +89,8 @@ export async function davPlugin(app: FastifyInstance, options: DavPluginOptions)
 
   const davRoute = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const url = request.raw.url ?? '/';
-    const rawPath = url.split('?')[0] ?? '/';
-    const prefix = base.slice(0, -1);
-    const path = rawPath.startsWith(`${prefix}/`) ? rawPath.slice(prefix.length) : '/';
+    const path = url.split('?')[0] || '/';
+    const requestBase = options.basePathFor ? normalizeBase(options.basePathFor(request)) : base;
     const req: DavRequest = {
       method: request.method,
       path,
@@ -95,7 +99,7 @@ export async function davPlugin(app: FastifyInstance, options: DavPluginOptions)
       body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
       user: users.get(request),
     };
-    return send(reply, await handleDav(req, deps));
+    return send(reply, await handleDav(req, requestBase === base ? deps : { ...deps, basePath: requestBase }));
   };
 
   // Authentication before the body is read: an anonymous client cannot make us buffer 1 MB.
@@ -111,35 +115,35 @@ export async function davPlugin(app: FastifyInstance, options: DavPluginOptions)
   });
 
   const methods = routedMethods();
-  for (const url of [`${base}dav`, `${base}dav/*`]) app.route({ method: methods, url, exposeHeadRoute: false, handler: davRoute });
+  for (const url of ['/dav', '/dav/*']) app.route({ method: methods, url, exposeHeadRoute: false, handler: davRoute });
   // RFC 5397 discovery from the bare server URL: PROPFIND on the base answers current-user-principal.
-  app.route({ method: ['PROPFIND', 'OPTIONS'], url: base, handler: davRoute });
+  app.route({ method: ['PROPFIND', 'OPTIONS'], url: '/', handler: davRoute });
 }
 
 /**
  * RFC 6764 §5: /.well-known/caldav → the context path. Registered apart from davPlugin because it
  * answers without login and, behind a prefix, also at the host root a proxy may forward.
  */
-export async function davWellKnownPlugin(app: FastifyInstance, options: { basePath: string }): Promise<void> {
+export async function davWellKnownPlugin(app: FastifyInstance, options: Pick<DavPluginOptions, 'basePath' | 'basePathFor'>): Promise<void> {
   const base = normalizeBase(options.basePath);
   const known = new Set(app.supportedMethods);
   for (const method of routedMethods()) if (!known.has(method)) app.addHttpMethod(method, { hasBody: BODY_METHODS.has(method) });
   // iOS sends its PROPFIND body (text/xml) to the well-known URL: accept and ignore any body.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, _body, done) => done(null, undefined));
-  const urls = new Set([`${base}.well-known/caldav`, '/.well-known/caldav']);
-  for (const url of urls) {
-    app.route({
-      method: routedMethods(),
-      url,
-      exposeHeadRoute: false,
-      handler: async (_request, reply) => reply.code(301).header('Location', `${base}dav/`).header('Cache-Control', 'no-cache').send(''),
-    });
-  }
+  app.route({
+    method: routedMethods(),
+    url: '/.well-known/caldav',
+    exposeHeadRoute: false,
+    handler: async (request, reply) => {
+      const target = options.basePathFor ? normalizeBase(options.basePathFor(request)) : base;
+      return reply.code(301).header('Location', `${target}dav/`).header('Cache-Control', 'no-cache').send('');
+    },
+  });
 }
 
 /** Both parts for a server that wants the whole CalDAV front-end in one call. */
 export async function registerDav(app: FastifyInstance, options: DavPluginOptions): Promise<void> {
-  await app.register(davWellKnownPlugin, { basePath: options.basePath });
+  await app.register(davWellKnownPlugin, { basePath: options.basePath, ...(options.basePathFor ? { basePathFor: options.basePathFor } : {}) });
   await app.register(davPlugin, options);
 }

@@ -2,7 +2,9 @@
 // with the in-memory store, one helper per method taking the expected status, and
 // parseMultistatus → { href: { '{ns}prop': [status, element] } } so tests assert on data.
 
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { buildApp } from '../../src/server/app.js';
+import { silentLogger } from '../../src/log.js';
 import { registerDav } from '../../src/server/dav-plugin.js';
 import type { RefreshSupport } from '../../src/store/types.js';
 import { parseXml } from '../../src/dav/xml-parse.js';
@@ -32,10 +34,15 @@ export interface DavServer {
 }
 
 export async function startDav(options: { basePath?: string; store?: MemoryStore; refresh?: RefreshSupport } = {}): Promise<DavServer> {
-  const app = Fastify({ logger: false });
   const store = options.store ?? seededStore();
   const base = options.basePath ?? '/';
-  await registerDav(app, { store, basePath: base, authenticate: testAuthenticate, ...(options.refresh ? { refresh: options.refresh } : {}) });
+  // The real app shell: with a prefixed public URL it strips the prefix before routing, as it
+  // does behind a proxy that forwards /cal/… unchanged.
+  const app = await buildApp({
+    logger: silentLogger(),
+    ...(base !== '/' ? { publicUrl: `http://127.0.0.1${base}` } : {}),
+    plugins: [(app) => registerDav(app, { store, basePath: base, authenticate: testAuthenticate, ...(options.refresh ? { refresh: options.refresh } : {}) })],
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
