@@ -1,0 +1,118 @@
+// `ewsdav check` against the simulator over HTTP: the calendar list for good credentials, and the
+// diagnosis a user can act on for each failure class (foundation issue, "Done when").
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { runCheck, type CheckDeps } from '../../src/cli/commands/check.js';
+import { startSimulator, DEMO_USER } from '../../src/simulator/index.js';
+import { loopbackLookup, makeCertificates, startTlsFront } from '../support/tls.js';
+
+const sim = await startSimulator({ demo: true });
+t.teardown(() => sim.close());
+const dir = mkdtempSync(join(tmpdir(), 'ewsdav-check-'));
+
+function configFile(name: string, exchangeUrl: string, extra: Record<string, unknown> = {}): string {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ exchange: { url: exchangeUrl, auth: 'basic', timeoutSeconds: 5 }, store: { dataDir: join(dir, 'data') }, ...extra }));
+  return file;
+}
+
+async function check(args: string[], deps: CheckDeps & { password?: string } = {}) {
+  let out = '';
+  const code = await runCheck(args, {
+    ...deps,
+    env: { EWSDAV_PASSWORD: deps.password ?? DEMO_USER.password },
+    out: (text) => (out += text),
+  });
+  return { code, out };
+}
+
+const good = configFile('good', sim.ewsUrl);
+
+t.test('good credentials: exit 0, server version, calendars with item counts', async (t) => {
+  const { code, out } = await check(['--config', good, '--user', DEMO_USER.smtp]);
+  t.equal(code, 0);
+  t.match(out, /✓ demo@example\.com: logged in — 15\.20/);
+  t.match(out, /Calendar\s+\d+ items/);
+  t.match(out, /Birthdays\s+\d+ items\s+\(birthdays, read-only\)/);
+  const json = await check(['--config', good, '--user', DEMO_USER.smtp, '--json']);
+  const doc = JSON.parse(json.out) as { accounts: { ok: boolean; calendars: { name: string; itemCount: number }[]; roundTripMs: number }[] };
+  t.equal(doc.accounts[0]!.ok, true);
+  t.ok(doc.accounts[0]!.calendars.some((c) => c.name === 'Team' && c.itemCount >= 0));
+  t.type(doc.accounts[0]!.roundTripMs, 'number');
+});
+
+t.test('accounts from the configuration are all checked, secrets from the environment', async (t) => {
+  const file = configFile('accounts', sim.ewsUrl, {
+    login: { mode: 'accounts' },
+    accounts: [
+      { id: 'demo', username: DEMO_USER.smtp, password: { env: 'EWSDAV_PASSWORD' }, clientPassword: 'client-secret' },
+      { id: 'alex', username: 'alex@example.com', password: 'wrong', clientPassword: 'client-secret2' },
+    ],
+  });
+  const { code, out } = await check(['--config', file]);
+  t.equal(code, 1, 'one failing account fails the check');
+  t.match(out, /✓ demo@example\.com/);
+  t.match(out, /✗ alex@example\.com: .*rejected/i);
+  t.notMatch(out, /wrong/, 'never prints a password');
+});
+
+t.test('wrong password: named username, no password, one request, no retry', async (t) => {
+  sim.control.resetCounters();
+  const { code, out } = await check(['--config', good, '--user', DEMO_USER.smtp], { password: 'not-the-password' });
+  t.equal(code, 1);
+  t.match(out, /demo@example\.com/);
+  t.match(out, /EWSDAV_ERR_UPSTREAM_AUTH/);
+  t.notMatch(out, /not-the-password/);
+  t.equal(sim.control.counters().requests, 1, 'a 401 is never retried');
+});
+
+t.test('403: says what an admin checks', async (t) => {
+  sim.control.injectFault({ kind: 'http403', count: 1 });
+  const { code, out } = await check(['--config', good, '--user', DEMO_USER.smtp]);
+  t.equal(code, 1);
+  t.match(out, /EWSEnabled/);
+  t.match(out, /EwsAllowedAppIDs/);
+  t.match(out, /EWSDAV_ERR_UPSTREAM_FORBIDDEN/);
+});
+
+t.test('refused port and unresolvable host are named with host and port', async (t) => {
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const refused = await check(['--config', configFile('refused', `http://127.0.0.1:${port}/EWS/Exchange.asmx`), '--user', DEMO_USER.smtp]);
+  t.equal(refused.code, 1);
+  t.match(refused.out, /refused/i);
+  t.match(refused.out, new RegExp(`127\\.0\\.0\\.1:${port}`));
+
+  const unknown = await check(['--config', configFile('dns', 'https://mail.ewsdav-test.invalid/EWS/Exchange.asmx'), '--user', DEMO_USER.smtp], {
+    connect: { lookup: loopbackLookup(['mail.ewsdav-test.invalid']) },
+  });
+  t.equal(unknown.code, 1);
+  t.match(unknown.out, /mail\.ewsdav-test\.invalid/);
+  t.match(unknown.out, /DNS|resolve|not found/i);
+});
+
+t.test('a 401 from Exchange Online explains that Basic auth is switched off there', async (t) => {
+  // The check decides by the configured host name; a resolver override and a test CA put
+  // "outlook.office365.com" on loopback without any special case in product code.
+  const certs = makeCertificates(['outlook.office365.com']);
+  const front = await startTlsFront(certs, Number(new URL(sim.url).port));
+  t.teardown(() => front.close());
+  const file = configFile('exo', `https://outlook.office365.com:${front.port}/EWS/Exchange.asmx`);
+  const { code, out } = await check(['--config', file, '--user', 'demo@example.com'], { password: 'app-password-123', connect: { lookup: loopbackLookup(), ca: certs.ca } });
+  t.equal(code, 1);
+  t.match(out, /EWSDAV_ERR_UPSTREAM_BASIC_REFUSED/);
+  t.match(out, /OAuth/);
+  t.notMatch(out, /app-password-123/);
+});
+
+t.test('a configuration error is one readable message with the JSON path', async (t) => {
+  const file = join(dir, 'typo.json');
+  writeFileSync(file, JSON.stringify({ exchnge: { url: sim.ewsUrl } }));
+  await t.rejects(check(['--config', file]), /exchnge: unknown key; did you mean "exchange"\?/);
+});
