@@ -1,5 +1,5 @@
-// `ewsdav feed create|list|revoke` against an in-memory token store (the SQLite one is injected
-// the same way), with a real config file.
+// `ewsdav feed create|list|revoke` with a real config file and the real data-folder store
+// (SQLite feed_tokens), read back directly to check what was stored.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { runFeed } from '../../src/cli/commands/feed.js';
 import { CliError } from '../../src/cli/io.js';
-import { isEwsdavError } from '../../src/errors.js';
-import { MemoryFeedTokenStore } from '../../src/feed/memory-tokens.js';
+import { openFeedTokenStore } from '../../src/feed/open.js';
+import { validateConfig } from '../../src/config/index.js';
 import { hashFeedToken } from '../../src/feed/tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ewsdav-feed-cli-'));
@@ -19,13 +19,23 @@ const write = (name: string, config: unknown): string => {
 };
 const withUrl = write('public.json', {
   server: { publicUrl: 'https://cal.example.org/cal' },
+  store: { dataDir: join(dir, 'data') },
   feeds: [{ name: 'board', user: 'mara@contoso.com', calendar: 'Calendar', token: { env: 'NOT_SET_HERE' }, detail: 'availability' }],
 });
-const noUrl = write('plain.json', { server: { host: '127.0.0.1', port: 8181 } });
+const noUrl = write('plain.json', { server: { host: '127.0.0.1', port: 8181 }, store: { dataDir: join(dir, 'data') } });
 
-const memory = new MemoryFeedTokenStore(() => Date.UTC(2026, 2, 10));
-let closed = 0;
-const deps = { openFeedTokenStore: async () => Object.assign(Object.create(memory) as MemoryFeedTokenStore, { close: () => void closed++ }), env: {} };
+const deps = { env: {} };
+/** The same data folder the command wrote, opened the way the bridge opens it. */
+const memory = {
+  async findByTokenHash(hash: string) {
+    const store = await openFeedTokenStore(validateConfig({ store: { dataDir: join(dir, 'data') } }));
+    try { return await store.findByTokenHash(hash); } finally { await store.close(); }
+  },
+  async list() {
+    const store = await openFeedTokenStore(validateConfig({ store: { dataDir: join(dir, 'data') } }));
+    try { return await store.list(); } finally { await store.close(); }
+  },
+};
 
 /** Runs the command with stdout captured. */
 async function run(...args: string[]): Promise<{ code: number; out: string }> {
@@ -49,7 +59,6 @@ t.test('create prints the URL and webcal form once; the store keeps a hash', asy
   const feed = await memory.findByTokenHash(hashFeedToken(url![2]!));
   t.same(feed?.policy, { detail: 'limited', privateItems: 'hide', daysBack: 7, daysAhead: 60 });
   t.equal(feed?.calendarId, 'AAMkCal1');
-  t.ok(closed >= 1, 'store closed');
 
   const json = await run('create', 'mara@contoso.com', 'Calendar', '--json', `--config=${noUrl}`);
   const doc = JSON.parse(json.out) as { url: string; webcalUrl: string; token: string; name: string; policy: unknown };
@@ -64,7 +73,7 @@ t.test('list shows created and config feeds, never a token', async (t) => {
   t.equal(code, 0);
   t.match(out, /^NAME\s+ID\s+USER\s+CALENDAR\s+DETAIL\s+PRIVATE\s+SOURCE\s+CREATED\n/);
   t.match(out, /board\s+config:board\s+mara@contoso\.com\s+Calendar\s+availability\s+busy\s+config\s+-/);
-  t.match(out, /team\s+\w+\s+mara@contoso\.com\s+AAMkCal1\s+limited\s+hide\s+store\s+2026-03-10 00:00/);
+  t.match(out, /team\s+\w+\s+mara@contoso\.com\s+AAMkCal1\s+limited\s+hide\s+store\s+\d{4}-\d\d-\d\d \d\d:\d\d/);
   const json = JSON.parse((await run('list', 'mara@contoso.com', '--json', '--config', withUrl)).out) as { name: string; token?: string }[];
   t.same(json.map((f) => f.name).filter((n) => !n.startsWith('feed-')), ['board', 'team']);
   t.notOk(json.some((f) => 'token' in f));
@@ -79,7 +88,7 @@ t.test('revoke by name or id; config feeds and unknown names are errors', async 
   t.notOk((await memory.list()).some((f) => f.name === 'team'));
 });
 
-t.test('argument errors, help, and the unwired SQLite store', async (t) => {
+t.test('argument errors and help', async (t) => {
   await t.rejects(run('create', 'mara@contoso.com', '--config', withUrl), /expected USER and CALENDAR/);
   await t.rejects(run('create', 'u', 'c', '--detail', 'everything', '--config', withUrl), /--detail must be full, limited or availability/);
   await t.rejects(run('create', 'u', 'c', '--days-back=1.5', '--config', withUrl), /--days-back expects a whole number/);
@@ -88,7 +97,4 @@ t.test('argument errors, help, and the unwired SQLite store', async (t) => {
   await t.rejects(run('frobnicate', '--config', withUrl), /unknown subcommand "frobnicate"/);
   await t.rejects(run('list'), /no configuration/);
   t.match((await run('--help')).out, /ewsdav feed create USER CALENDAR/);
-  const error = await runFeed(['list', '--config', withUrl], { env: {} }).catch((e: unknown) => e);
-  t.ok(isEwsdavError(error, 'EWSDAV_ERR_STORE'));
-  t.match((error as Error).message, /SQLite feed token store is not wired yet/);
 });
