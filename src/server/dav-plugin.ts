@@ -11,6 +11,7 @@ import { parseDepthHeader } from '../dav/request.js';
 import type { DavDeps, DavLogger, DavRequest, DavResponse } from '../dav/types.js';
 import { MAX_BODY_BYTES } from '../dav/xml-parse.js';
 import type { CalendarStore, RefreshSupport } from '../store/types.js';
+import { EwsdavError } from '../errors.js';
 
 export interface DavPluginOptions {
   store: CalendarStore;
@@ -105,7 +106,17 @@ export async function davPlugin(app: FastifyInstance, options: DavPluginOptions)
   // Authentication before the body is read: an anonymous client cannot make us buffer 1 MB.
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS') return; // capabilities only; some clients probe anonymously
-    const user = await options.authenticate(request);
+    let user: string | undefined;
+    try {
+      user = await options.authenticate(request);
+    } catch (error) {
+      // Login refused for a reason other than bad credentials: rate limited (429) or Exchange
+      // unreachable for a user the bridge cannot verify offline (503). Both say when to retry.
+      if (!(error instanceof EwsdavError)) throw error;
+      const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
+      if (error.retryAfterMs !== undefined) headers['Retry-After'] = String(Math.ceil(error.retryAfterMs / 1000));
+      return send(reply, { status: error.status, headers, body: `${error.message}\n` });
+    }
     if (user === undefined) {
       const res = errorResponse(DavErrors.needPrivileges());
       return send(reply, { ...res, status: 401, headers: { ...res.headers, 'WWW-Authenticate': `Basic realm="${realm}", charset="UTF-8"` } });
