@@ -80,7 +80,7 @@ const ProxyAddress = Type.String({
 const Server = obj(
   {
     host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Address to listen on. Keep the loopback default behind a reverse proxy; "0.0.0.0" or "::" listens on all interfaces.' }),
-    port: int(8080, 1, 65535, 'TCP port to listen on.'),
+    port: int(8080, 0, 65535, 'TCP port to listen on; 0 picks a free port (tests, demo).'),
     publicUrl: Type.Optional(
       Type.String({
         format: 'uri',

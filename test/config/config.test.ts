@@ -97,8 +97,8 @@ t.test('mistakes: every message names the path, what was expected and what was f
     ['wrong case', { server: { publicURL: 'https://x.org/' } }, ['server.publicURL: unknown key; did you mean "publicUrl"?']],
     ['key at the wrong level', { port: 8080 }, ['port: unknown key here; "port" belongs at server.port']],
     ['unknown key without a close match', { logging: { colour: true } }, ['logging.colour: unknown key; allowed here: level, format']],
-    ['string for an integer', { server: { port: '8080' } }, ['server.port: must be an integer between 1 and 65535, got "8080" (a string)']],
-    ['out of range', { server: { port: 70000 } }, ['server.port: must be an integer between 1 and 65535, got 70000']],
+    ['string for an integer', { server: { port: '8080' } }, ['server.port: must be an integer between 0 and 65535, got "8080" (a string)']],
+    ['out of range', { server: { port: 70000 } }, ['server.port: must be an integer between 0 and 65535, got 70000']],
     ['fraction', { exchange: { timeoutSeconds: 2.5 } }, ['exchange.timeoutSeconds: must be an integer between 1 and 3600, got 2.5 (not a whole number)']],
     ['minimum only', { sync: { intervalSeconds: 5 } }, ['sync.intervalSeconds: must be an integer of at least 10, got 5']],
     ['maxConcurrency above the Exchange limit', { exchange: { maxConcurrency: 28 } }, ['exchange.maxConcurrency: must be an integer between 1 and 27, got 28']],
@@ -127,7 +127,7 @@ t.test('mistakes: every message names the path, what was expected and what was f
     [
       'several problems at once, all reported',
       { exchnge: {}, server: { port: '8080' }, exchange: { url: 'outlok.office365.com' } },
-      ['exchnge: unknown key; did you mean "exchange"?', 'server.port: must be an integer between 1 and 65535, got "8080" (a string)', 'exchange.url: must be an https URL or a loopback http URL, got "outlok.office365.com"'],
+      ['exchnge: unknown key; did you mean "exchange"?', 'server.port: must be an integer between 0 and 65535, got "8080" (a string)', 'exchange.url: must be an https URL or a loopback http URL, got "outlok.office365.com"'],
     ],
     // Rules across keys, checked in the loader.
     [
