@@ -27,6 +27,11 @@ export interface AuthScheme {
   /** The `WWW-Authenticate` value offered on a 401. */
   challenge(host: string): string;
   authenticate(req: AuthRequest): AuthOutcome;
+  /** Connection-bound schemes (NTLM): the mailbox already signed in on this TCP connection, for a
+   *  request without `Authorization` (IIS keeps an NTLM identity per connection). */
+  connectionUser?(connectionId: number, store: MailboxStore): Mailbox | undefined;
+  /** The TCP connection closed: forget what was bound to it. */
+  connectionClosed?(connectionId: number): void;
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -81,7 +86,13 @@ export function authenticate(config: AuthConfig, header: string | undefined, hos
     const s = config.schemes.find((x) => x.name.toLowerCase() === name.toLowerCase());
     return s ? s.challenge(host) : name;
   });
-  if (!header) return { kind: 'challenge', headers: challenges(), reason: 'no credentials' };
+  if (!header) {
+    for (const s of config.schemes) {
+      const bound = s.connectionUser?.(connectionId, store);
+      if (bound) return { kind: 'ok', mailbox: bound, scheme: s.name };
+    }
+    return { kind: 'challenge', headers: challenges(), reason: 'no credentials' };
+  }
   const space = header.indexOf(' ');
   const schemeName = space < 0 ? header : header.slice(0, space);
   const scheme = config.schemes.find((s) => s.name.toLowerCase() === schemeName.toLowerCase());

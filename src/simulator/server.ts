@@ -7,6 +7,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { type AuthConfig, type AuthScheme, authenticate, basicAuth } from './auth.js';
+import type { AutodiscoverEndpoint } from './autodiscover/endpoint.js';
 import { SimClock } from './clock.js';
 import { SimulatorControl } from './control.js';
 import { EwsEndpoint, type InjectedEwsError } from './ews/endpoint.js';
@@ -42,6 +43,10 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Largest accepted request body (default 32 MiB). */
   maxBodyBytes?: number;
+  /** Idle keep-alive connections are closed after this (default 5000 ms, Node's default). */
+  keepAliveTimeoutMs?: number;
+  /** Serve POX Autodiscover at /autodiscover/autodiscover.xml (src/simulator/autodiscover/). */
+  autodiscover?: AutodiscoverEndpoint;
 }
 
 export interface Simulator {
@@ -51,6 +56,8 @@ export interface Simulator {
   ewsUrl: string;
   control: SimulatorControl;
   store: MailboxStore;
+  /** Close every idle keep-alive connection now (forces NTLM re-handshakes in tests). */
+  closeIdleConnections(): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +86,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const maxBody = opts.maxBodyBytes ?? 32 * 1024 * 1024;
   const connectionIds = new WeakMap<Socket, number>();
   let nextConnection = 1;
+  const connectionOf = (socket: Socket): number => {
+    let id = connectionIds.get(socket);
+    if (id === undefined) {
+      const assigned = (id = nextConnection++);
+      connectionIds.set(socket, assigned);
+      // Connection-bound schemes (NTLM) forget the identity when the TCP connection goes.
+      socket.once('close', () => auth.schemes.forEach((s) => s.connectionClosed?.(assigned)));
+    }
+    return id;
+  };
 
   async function ews(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const headers = req.headers;
@@ -94,8 +111,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return;
     }
     const socket = req.socket;
-    let connectionId = connectionIds.get(socket);
-    if (connectionId === undefined) connectionIds.set(socket, (connectionId = nextConnection++));
+    const connectionId = connectionOf(socket);
     const decision = authenticate(auth, header(headers.authorization), host, connectionId, store);
     const user = decision.kind === 'ok' ? decision.mailbox : undefined;
     const peeked = endpoint.peekOperation(body);
@@ -192,6 +208,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const run = async (): Promise<void> => {
       if (await control.handleHttp(req, res, path)) return;
       if (path.toLowerCase() === EWS_PATH) return ews(req, res);
+      if (opts.autodiscover?.handles(path)) {
+        const body = (await readBody(req, maxBody)) ?? '';
+        return opts.autodiscover.handle(req, res, body, {
+          authenticate: (r) => authenticate(auth, header(r.headers.authorization), (r.headers.host ?? '127.0.0.1').replace(/:\d+$/, ''), connectionOf(r.socket), store),
+          challenge, record: (e) => stats.record(e), store,
+        });
+      }
       res.writeHead(404, { 'content-type': 'text/html' }).end(html('404 - File or directory not found.', 'The resource you are looking for might have been removed.'));
     };
     run().catch((err: unknown) => {
@@ -199,7 +222,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       res.end(String(err instanceof Error ? err.stack : err));
     });
   });
-  http.keepAliveTimeout = 5000;
+  http.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 5000;
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -209,6 +232,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const url = `http://127.0.0.1:${port}`;
   return {
     url, ewsUrl: `${url}/EWS/Exchange.asmx`, control, store,
+    closeIdleConnections: () => http.closeIdleConnections(),
     close: () => new Promise<void>((resolve, reject) => {
       http.closeAllConnections();
       http.close((err) => (err ? reject(err) : resolve()));
