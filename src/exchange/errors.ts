@@ -59,9 +59,18 @@ export function unauthorizedError(ctx: ErrorContext, authScheme: string, wwwAuth
   const hint =
     authScheme === 'oauth' || authScheme === 'oauth-app'
       ? 'The access token was rejected: re-link the account (or check the app registration and its EWS permission).'
-      : `Check the user name (UPN or DOMAIN\\user) and password.${offered}` +
-        (schemes.length > 0 && !schemes.some((s) => s.toLowerCase() === authScheme) ? ` "${authScheme}" is not among them.` : '');
+      : `Check the user name (UPN or DOMAIN\\user) and password.${offered}` + schemeAdvice(authScheme, schemes);
   return new EwsdavError('EWSDAV_ERR_UPSTREAM_AUTH', `Exchange at ${hostPort(ctx.url)} rejected the credentials (HTTP 401).`, { ...details, hint });
+}
+
+/** When the configured scheme is not offered, name the config value that matches what is. */
+function schemeAdvice(authScheme: string, schemes: readonly string[]): string {
+  const offered = new Set(schemes.map((s) => s.toLowerCase()));
+  if (offered.size === 0 || offered.has(authScheme)) return '';
+  const ntlmOffered = offered.has('ntlm') || offered.has('negotiate');
+  if (authScheme === 'basic' && ntlmOffered) return ' "basic" is not among them: set exchange.auth to "ntlm".';
+  if (authScheme === 'ntlm' && !ntlmOffered && offered.has('basic')) return ' NTLM is not among them: set exchange.auth to "basic".';
+  return ` "${authScheme}" is not among them.`;
 }
 
 export function forbiddenError(ctx: ErrorContext): EwsdavError {

@@ -164,9 +164,7 @@ t.test('scheme mismatches name the setting to use', async (t) => {
   const err2 = await failure(windowsOnly.transport.call(getFolder, ARGS, { auth: basic, mailbox: MAILBOX }));
   t.same(err2.details.offeredSchemes, ['Negotiate', 'NTLM']);
   t.match(err2.hint, /The server offers: Negotiate, NTLM\. "basic" is not among them/);
-  // The transport's 401 hint (src/exchange/errors.ts, not ours to edit) does not yet say which
-  // value to use; proposed in the report.
-  t.match(err2.hint, /exchange\.auth.*"ntlm"/, { todo: 'src/exchange/errors.ts: name exchange.auth "ntlm" when only NTLM/Negotiate is offered' });
+  t.match(err2.hint, /set exchange\.auth to "ntlm"/);
 });
 
 t.test('Negotiate-only servers, UPN and DOMAIN\\user, kept connect options', async (t) => {
