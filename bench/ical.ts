@@ -1,9 +1,12 @@
 // Renders 10,000 mixed CalendarObjects (singles, meetings with attendees, series with overrides and
 // deleted occurrences, all-day, several zones incl. a custom one) and prints items/s and peak RSS,
 // next to a baseline measured in the same run (JSON.stringify of the same objects), so the figure
-// reads relative to this machine. Usage: node --import tsx bench/ical.ts [count]
+// reads relative to this machine. Then the whole bridge path for as many objects: GetItem response
+// XML (100 objects per response, ./ical-ews-input.ts) → streaming parse → assemble → iCalendar.
+// Usage: node --import tsx bench/ical.ts [count]   (target: ≥ 20,000 EWS items/s on one core)
 
 import { renderCalendarObject } from '../src/ical/render.js';
+import { buildGetItemResponses, convertBatch, type EwsBatch } from './ical-ews-input.js';
 import { resolveZone } from '../src/model/tz.js';
 import type { Attendee, CalendarObject, EventData, EventTime } from '../src/model/event.js';
 import type { Recurrence } from '../src/model/recurrence.js';
@@ -128,4 +131,26 @@ for (let round = 0; round < 5; round++) {
 const baseline = report('baseline JSON.stringify', COUNT, base, baseChars);
 const rate = report('renderCalendarObject', COUNT, rend, rendChars);
 console.log(`render / JSON.stringify (best): ${(rate / baseline).toFixed(3)}x`);
-console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB   (${COUNT} objects, node ${process.version})`);
+const modelRss = process.resourceUsage().maxRSS / 1024;
+console.log(`peak RSS ${modelRss.toFixed(0)} MB   (${COUNT} objects, node ${process.version})`);
+
+// EWS XML → iCalendar. The baseline again alternates with it, so the ratio holds under load.
+const batches: EwsBatch[] = buildGetItemResponses(COUNT);
+const xmlBytes = batches.reduce((n, b) => n + Buffer.byteLength(b.xml), 0);
+const messages = batches.reduce((n, b) => n + b.messages, 0);
+console.log(`\nEWS input: ${batches.length} GetItem responses, ${messages} CalendarItems for ${COUNT} objects, ${(xmlBytes / 1048576).toFixed(1)} MiB`);
+for (const b of batches.slice(0, 5)) convertBatch(b);
+const ewsBase: number[] = [];
+const ews: number[] = [];
+let ewsChars = 0;
+for (let round = 0; round < 5; round++) {
+  ewsBase.push(run(objects, (o) => JSON.stringify(o)).seconds);
+  const t0 = process.hrtime.bigint();
+  ewsChars = 0;
+  for (const b of batches) ewsChars += convertBatch(b);
+  ews.push(Number(process.hrtime.bigint() - t0) / 1e9);
+}
+const ewsBaseline = report('baseline JSON.stringify', COUNT, ewsBase, baseChars);
+const ewsRate = report('EWS XML → iCalendar', COUNT, ews, ewsChars);
+console.log(`EWS → iCalendar / JSON.stringify (best): ${(ewsRate / ewsBaseline).toFixed(3)}x   ${(xmlBytes / 1048576 / ([...ews].sort((a, b) => a - b)[0] ?? 1)).toFixed(1)} MiB/s of XML`);
+console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB after the EWS path (${modelRss.toFixed(0)} MB before it; the XML of all responses is held in memory)`);

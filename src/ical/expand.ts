@@ -1,9 +1,12 @@
 // Instances of iCalendar text (CalDAV time-range filters, RFC 4791 §9.9) and the UTC bounds of a
 // calendar object (the store's time-range prefilter). Expansion uses ical.js with the object's own
-// VTIMEZONEs (ical.js 2 resolves TZID through the component tree, no global registry).
+// VTIMEZONEs (ical.js 2 resolves TZID through the component tree, no global registry), parsed
+// once per distinct VTIMEZONE text, and reads local times by RFC 5545 (./expand-time.ts).
 
 import ICAL from 'ical.js';
 import type { CalendarObject } from '../model/event.js';
+import { instantOf, parseCalendarShared, wallClockOf } from './expand-time.js';
+import { skipStart } from './expand-skip.js';
 import { renderCalendarObject } from './render.js';
 
 type Time = InstanceType<typeof ICAL.Time>;
@@ -23,13 +26,7 @@ export interface Instance {
 /** Candidates examined per series at most, so a rule that never reaches the range cannot spin. */
 const MAX_CANDIDATES = 500_000;
 
-function ms(t: Time): number {
-  return t.isDate ? Date.UTC(t.year, t.month - 1, t.day) : t.toUnixTime() * 1000;
-}
-
-function local(t: Time): string {
-  return t.toString().replace(/Z$/, '');
-}
+const ms = instantOf;
 
 function timeValues(c: Component, name: string): Time[] {
   const out: Time[] = [];
@@ -46,7 +43,7 @@ function overlaps(start: number, end: number, rangeStart: number, rangeEnd: numb
 
 /** Instances overlapping [rangeStart, rangeEnd), sorted by start, at most `max`. */
 export function expandInstances(ical: string, rangeStart: number, rangeEnd: number, max = 10_000): Instance[] {
-  const root = new ICAL.Component(ICAL.parse(ical));
+  const root = parseCalendarShared(ical);
   const vevents = root.name === 'vevent' ? [root] : root.getAllSubcomponents('vevent');
   const out: Instance[] = [];
   const masters = vevents.filter((v) => !v.hasProperty('recurrence-id'));
@@ -76,7 +73,7 @@ function singleInstance(c: Component, recurrenceId?: number): Instance | undefin
   const start = c.getFirstPropertyValue('dtstart');
   if (!(start instanceof ICAL.Time)) return undefined;
   const { end } = spanOf(c, start)(start);
-  return { start: ms(start), end, localStart: local(start), ...(recurrenceId !== undefined ? { recurrenceId } : {}) };
+  return { start: ms(start), end, localStart: wallClockOf(start, ms(start)), ...(recurrenceId !== undefined ? { recurrenceId } : {}) };
 }
 
 function expandOne(master: Component, exceptions: Component[], rangeStart: number, rangeEnd: number, max: number, out: Instance[]): void {
@@ -96,58 +93,84 @@ function expandOne(master: Component, exceptions: Component[], rangeStart: numbe
     const rid = e.getFirstPropertyValue('recurrence-id');
     if (rid instanceof ICAL.Time) byRecurrenceId.set(ms(rid), e);
   }
+  // Rule instances starting this early cannot reach the range (span plus a day of zone slack).
+  const length = span(dtstart).end - ms(dtstart);
+  const skipTo = rangeStart - Math.max(0, length) - 2 * 86_400_000;
+  const starts = rules.map((r) => skipStart(r, dtstart, skipTo));
+  const skippedBefore = starts.every((s) => s !== undefined) ? Math.min(...starts.map((s) => ms(s!))) : -Infinity;
   const seen = new Set<number>();
   let stoppedAt = Infinity;
   let found = 0;
-  for (const t of recurrenceSet(dtstart, rules, rdates)) {
-    const rid = ms(t);
+  for (const { t, at: rid } of recurrenceSet(dtstart, rules, rdates, starts)) {
     if (seen.has(rid)) continue;
     seen.add(rid);
     if (exdates.has(rid)) continue;
-    // Overrides may move an instance by any amount; keep going a while past the range end so
-    // one moved earlier from a later slot is not lost, then stop.
-    if (rid >= rangeEnd + 366 * 86_400_000 || found >= max) {
+    // Later instances start after the range; overrides of them (moved by any amount) follow below.
+    if (rid >= rangeEnd || found >= max) {
       stoppedAt = rid;
       break;
     }
     const exception = byRecurrenceId.get(rid);
-    const inst = exception ? singleInstance(exception, rid) : { start: rid, end: span(t).end, recurrenceId: rid, localStart: local(t) };
+    const inst = exception ? singleInstance(exception, rid) : { start: rid, end: span(t).end, recurrenceId: rid, localStart: wallClockOf(t, rid) };
     if (inst && overlaps(inst.start, inst.end, rangeStart, rangeEnd)) {
       out.push(inst);
       found++;
     }
   }
   for (const [rid, exception] of byRecurrenceId) {
-    if (rid < stoppedAt) continue;
+    if (rid >= skippedBefore && rid < stoppedAt) continue;
+    // An override of an instance not walked (skipped, or after the range) may have moved into the
+    // range: keep it if its instance exists and is not excluded.
+    if (exdates.has(rid) || !isInstance(rid, dtstart, rules, rdates)) continue;
     const inst = singleInstance(exception, rid);
     if (inst && overlaps(inst.start, inst.end, rangeStart, rangeEnd)) out.push(inst);
   }
 }
 
-/** DTSTART (always an instance, RFC 5545 §3.8.5.3), the RRULE instances and RDATEs, in order. */
-function* recurrenceSet(dtstart: Time, rules: Recur[], rdates: Time[]): Generator<Time> {
+/** Whether `rid` is in the recurrence set, walking each rule from just before it. */
+function isInstance(rid: number, dtstart: Time, rules: Recur[], rdates: Time[]): boolean {
+  if (ms(dtstart) === rid || rdates.some((r) => ms(r) === rid)) return true;
+  return rules.some((rule) => {
+    for (const t of ruleInstances(rule, dtstart, skipStart(rule, dtstart, rid - 2 * 86_400_000))) {
+      const at = ms(t);
+      if (at >= rid) return at === rid;
+    }
+    return false;
+  });
+}
+
+/**
+ * DTSTART (always an instance, RFC 5545 §3.8.5.3), the RRULE instances and RDATEs, in order, each
+ * with its instant. `starts[i]`, when set, is where rule i may begin instead of DTSTART (skipStart).
+ */
+function* recurrenceSet(dtstart: Time, rules: Recur[], rdates: Time[], starts: (Time | undefined)[] = []): Generator<{ t: Time; at: number }> {
   const sources: Iterator<Time>[] = [[dtstart][Symbol.iterator](), [...rdates].sort((a, b) => ms(a) - ms(b))[Symbol.iterator]()];
-  for (const rule of rules) sources.push(ruleInstances(rule, dtstart));
-  const heads = sources.map((s) => s.next());
+  rules.forEach((rule, i) => sources.push(ruleInstances(rule, dtstart, starts[i])));
+  const heads = sources.map((s) => next(s));
   for (let n = 0; n < MAX_CANDIDATES; n++) {
     let best = -1;
     for (let i = 0; i < heads.length; i++) {
-      const h = heads[i]!;
-      if (!h.done && (best < 0 || ms(h.value) < ms(heads[best]!.value as Time))) best = i;
+      const h = heads[i];
+      if (h && (best < 0 || h.at < heads[best]!.at)) best = i;
     }
     if (best < 0) return;
-    yield heads[best]!.value as Time;
-    heads[best] = sources[best]!.next();
+    yield heads[best]!;
+    heads[best] = next(sources[best]!);
   }
 }
 
-function* ruleInstances(rule: Recur, dtstart: Time): Generator<Time> {
+function next(source: Iterator<Time>): { t: Time; at: number } | undefined {
+  const r = source.next();
+  return r.done ? undefined : { t: r.value, at: ms(r.value) };
+}
+
+function* ruleInstances(rule: Recur, dtstart: Time, from?: Time): Generator<Time> {
   const parts = rule.parts as Record<string, unknown[] | undefined>;
   if (parts.BYSETPOS && parts.BYMONTHDAY && !parts.BYDAY && (rule.freq === 'MONTHLY' || rule.freq === 'YEARLY')) {
     yield* setPosByMonthDay(rule, dtstart);
     return;
   }
-  const it = rule.iterator(dtstart);
+  const it = rule.iterator(from ?? dtstart);
   for (let n = 0; n < MAX_CANDIDATES; n++) {
     const t = it.next();
     if (!t) return;
