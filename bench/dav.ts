@@ -1,15 +1,22 @@
 // CalDAV front-end figures: requests/s of an idle sync-collection poll (what every client does
-// every few minutes) beside a fastify hello-world route in the same process and run (the
-// baseline), and the time to calendar-multiget 2,000 objects. Run: node --import tsx bench/dav.ts
+// every few minutes) beside a fastify hello-world GET and a fastify REPORT echo with the same body
+// (the baselines), in the same process and run, and the time to calendar-multiget 2,000 objects.
+// Load comes from bench/load.ts (raw keep-alive HTTP/1.1 in a worker thread); rounds alternate
+// the three cases so a noisy machine hits them alike, and the median of the rounds is printed.
+// Run: node --import tsx bench/dav.ts  (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONCURRENCY, BENCH_OBJECTS)
 
 import Fastify from 'fastify';
+import { performance as perf } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
+import type { LoadJob, LoadRequest, LoadResult } from './load.js';
 import { registerDav } from '../src/server/dav-plugin.js';
 import { MemoryStore, fixture } from '../test/support/memory-store.js';
 
 const USER = 'mara@contoso.com';
 const AUTH = `Basic ${Buffer.from(`${USER}:bench`).toString('base64')}`;
-let SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 2000);
 
@@ -24,32 +31,47 @@ function seed(): MemoryStore {
   return store;
 }
 
-interface Req {
-  method: 'GET' | 'POST' | 'REPORT';
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
+/** The load generator in its own thread (the second core), one job at a time. */
+class Load {
+  // Workers do not inherit `--import tsx`'s loader: register it there before loading load.ts.
+  private readonly worker = new Worker(
+    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./load.ts', import.meta.url).href)}); })`,
+    { eval: true, workerData: 'load' },
+  );
+
+  run(job: LoadJob): Promise<LoadResult> {
+    return new Promise((resolve, reject) => {
+      this.worker.once('message', (m: { ok: true; result: LoadResult } | { ok: false; error: string }) => (m.ok ? resolve(m.result) : reject(new Error(m.error))));
+      this.worker.postMessage(job);
+    });
+  }
+
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
 }
 
-/** A fixed-duration closed loop: CONCURRENCY workers on keep-alive connections. */
-async function loop(pool: Pool, req: Req): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const end = performance.now() + SECONDS * 1000;
-  const worker = async (): Promise<void> => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      const res = await pool.request({ method: req.method, path: req.path, headers: req.headers, body: req.body ?? null });
-      await res.body.text();
-      if (res.statusCode >= 400) errors++;
-      latencies.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  latencies.sort((a, b) => a - b);
-  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { rps: latencies.length / SECONDS, p50: at(0.5), p99: at(0.99), errors };
+/** The old client, kept for comparison: undici Pool with its defaults (see bench/load.ts). */
+async function undiciLoop(pool: Pool, req: LoadRequest, seconds: number): Promise<{ rps: number; connections: number }> {
+  let count = 0;
+  let connections = 0;
+  const end = performance.now() + seconds * 1000;
+  const onConnect = (): void => void connections++;
+  pool.on('connect', onConnect);
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const res = await pool.request({ method: req.method as 'GET', path: req.path, headers: req.headers, body: req.body ?? null });
+        await res.body.text();
+        count++;
+      }
+    }),
+  );
+  pool.off('connect', onConnect);
+  return { rps: count / seconds, connections };
 }
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function main(): Promise<void> {
   const store = seed();
@@ -69,28 +91,47 @@ async function main(): Promise<void> {
   const xml = { 'content-type': 'application/xml; charset=utf-8', authorization: AUTH };
 
   const token = (await store.changesSince(USER, 'AAMkBench', undefined)) as { syncToken: string };
-  const sync: Req = {
+  const sync: LoadRequest = {
     method: 'REPORT',
     path: cal,
     headers: { ...xml, depth: '0' },
     body: `<d:sync-collection xmlns:d="DAV:"><d:sync-token>${token.syncToken}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>`,
   };
-  // Warm up both paths (JIT, connection setup) before measuring.
-  const measured = SECONDS;
-  SECONDS = 1;
-  await loop(pool, { method: 'GET', path: '/hello', headers: {} });
-  await loop(pool, sync);
-  SECONDS = measured;
-
-  const hello = await loop(pool, { method: 'GET', path: '/hello', headers: {} });
-  const echo = await loop(pool, { method: 'REPORT', path: '/echo', headers: xml, body: sync.body! });
-  const idle = await loop(pool, sync);
-  const fmt = (r: { rps: number; p50: number; p99: number; errors: number }): string =>
-    `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}`;
-  console.log(`node ${process.version}, ${CONCURRENCY} connections, ${SECONDS} s per run`);
-  console.log(`fastify hello-world     ${fmt(hello)}`);
-  console.log(`fastify REPORT echo     ${fmt(echo)}`);
-  console.log(`idle sync-collection    ${fmt(idle)}   (${((idle.rps / hello.rps) * 100).toFixed(0)} % of hello-world, ${((idle.rps / echo.rps) * 100).toFixed(0)} % of echo)`);
+  const cases: [string, LoadRequest][] = [
+    ['fastify hello-world GET', { method: 'GET', path: '/hello', headers: {} }],
+    ['fastify REPORT echo   ', { method: 'REPORT', path: '/echo', headers: xml, body: sync.body! }],
+    ['idle sync-collection  ', sync],
+  ];
+  const load = new Load();
+  // Warm-up (JIT, connections) for every case before measuring.
+  for (const [, req] of cases) await load.run({ port, connections: CONCURRENCY, seconds: 1, request: req });
+  // Busy time of the server's event loop per request: less sensitive to other load on the
+  // machine than requests/s, and free of the load generator's own cost (it runs in a worker).
+  const results = new Map<string, (LoadResult & { busyUs: number })[]>(cases.map(([name]) => [name, []]));
+  const ratios: { hello: number[]; echo: number[] } = { hello: [], echo: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const rps: number[] = [];
+    for (const [name, req] of cases) {
+      const elu = perf.eventLoopUtilization();
+      const r = await load.run({ port, connections: CONCURRENCY, seconds: SECONDS, request: req });
+      const busy = perf.eventLoopUtilization(elu).active;
+      results.get(name)!.push({ ...r, busyUs: (busy * 1000) / Math.max(1, r.requests) });
+      rps.push(r.rps);
+    }
+    ratios.hello.push(rps[2]! / rps[0]!);
+    ratios.echo.push(rps[2]! / rps[1]!);
+  }
+  await load.close();
+  console.log(`node ${process.version}, ${CONCURRENCY} keep-alive connections, ${ROUNDS} rounds of ${SECONDS} s per case (median round shown)`);
+  for (const [name] of cases) {
+    const rs = results.get(name)!;
+    const reconnects = rs.reduce((n, r) => n + r.reconnects, 0);
+    const errors = rs.reduce((n, r) => n + r.errors, 0);
+    console.log(`${name}  ${median(rs.map((r) => r.rps)).toFixed(0).padStart(7)} req/s  ${median(rs.map((r) => r.busyUs)).toFixed(0).padStart(4)} µs server/req  p50 ${median(rs.map((r) => r.p50)).toFixed(2)} ms  p99 ${median(rs.map((r) => r.p99)).toFixed(2)} ms  errors ${errors}  reconnects ${reconnects}`);
+  }
+  console.log(`idle sync-collection = ${(median(ratios.hello) * 100).toFixed(0)} % of hello-world, ${(median(ratios.echo) * 100).toFixed(0)} % of the REPORT echo (median of per-round ratios)`);
+  const old = await undiciLoop(pool, cases[1]![1], 1);
+  console.log(`for comparison, undici Pool defaults on the REPORT echo: ${old.rps.toFixed(0)} req/s over ${old.connections} new connections in 1 s (it closes the socket after a REPORT body)`);
 
   const names = (await store.listObjects(USER, 'AAMkBench')).map((o) => `<d:href>${cal}${encodeURIComponent(o.name)}</d:href>`);
   const multiget = `<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>${names.join('')}</c:calendar-multiget>`;
@@ -98,7 +139,7 @@ async function main(): Promise<void> {
   let bytes = 0;
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    const res = await pool.request({ method: 'REPORT', path: cal, headers: { ...xml, depth: '1' }, body: multiget });
+    const res = await pool.request({ method: 'REPORT', path: cal, headers: { ...xml, depth: '1' }, body: multiget, reset: false });
     bytes = (await res.body.arrayBuffer()).byteLength;
     times.push(performance.now() - t0);
   }

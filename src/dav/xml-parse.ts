@@ -9,8 +9,39 @@ import { clark, type XmlElement } from './xml.js';
 export const MAX_DEPTH = 64;
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+// Parsed trees of small recent bodies, by their exact text. Calendar apps send the same few
+// bodies over and over — one PROPFIND per app type, and an idle sync-collection repeats its
+// token until something changes — and parsing was the largest cost of an idle poll
+// (bench/dav.ts). Trees are deep-frozen: requests share them, and a handler that tried to
+// modify one would throw instead of changing what the next request sees.
+const CACHE_ENTRIES = 256;
+const CACHE_MAX_CHARS = 4096;
+const parsed = new Map<string, XmlElement>();
+
 export function parseXml(body: Buffer | string): XmlElement {
   const text = typeof body === 'string' ? body : decodeUtf8(body);
+  if (text.length > CACHE_MAX_CHARS) return parseText(text);
+  const hit = parsed.get(text);
+  if (hit) {
+    // Least recently used first in iteration order: re-insert on use.
+    parsed.delete(text);
+    parsed.set(text, hit);
+    return hit;
+  }
+  const tree = deepFreeze(parseText(text));
+  parsed.set(text, tree);
+  if (parsed.size > CACHE_ENTRIES) parsed.delete(parsed.keys().next().value!);
+  return tree;
+}
+
+function deepFreeze(node: XmlElement): XmlElement {
+  for (const c of node.children) if (typeof c !== 'string') deepFreeze(c);
+  Object.freeze(node.children);
+  if (node.attrs) Object.freeze(node.attrs);
+  return Object.freeze(node);
+}
+
+function parseText(text: string): XmlElement {
   const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
@@ -57,9 +88,12 @@ export function parseXml(body: Buffer | string): XmlElement {
   return mergeText(root);
 }
 
+// Stateless between calls (no `stream` option), so one instance serves every request.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 function decodeUtf8(body: Buffer): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body);
+    return UTF8.decode(body);
   } catch {
     throw DavErrors.badRequest('The request body is not valid UTF-8.');
   }

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, type Dispatcher, type buildConnector } from 'undici';
 import type { Logger } from 'pino';
-import { EwsdavError } from '../errors.js';
+import { EwsdavError, type ErrorCategory } from '../errors.js';
 import type { UpstreamAuth } from '../auth/upstream/types.js';
 import { checkResponse, forbiddenError, networkError, unauthorizedError, httpStatusError, offeredSchemes, type ErrorContext } from './errors.js';
 import type { ExchangeVersion } from './namespaces.js';
@@ -50,6 +50,25 @@ export interface EwsTransportOptions {
   logBodies?: boolean;
   /** How to wait between attempts; injectable so tests need no wall-clock time. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Told about every attempt (one HTTP exchange with Exchange). A plain callback, so this layer
+   * knows nothing of metrics libraries; src/server feeds Prometheus from it. Must not throw.
+   */
+  observe?: (event: EwsCallEvent) => void;
+}
+
+/** One attempt of an EWS call, as reported to `observe`. */
+export interface EwsCallEvent {
+  /** The EWS operation name, e.g. `SyncFolderItems` (a fixed set: safe as a metric label). */
+  operation: string;
+  /** `ok`, the error category, or `aborted` when the caller cancelled (shutdown). */
+  result: ErrorCategory | 'ok' | 'aborted';
+  /** From sending the request to the parsed answer; time queued for a per-mailbox slot is not included. */
+  durationMs: number;
+  mailbox: string;
+  attempt: number;
+  /** Set when the retry policy schedules another attempt after this one. */
+  retryInMs?: number;
 }
 
 export interface CallOptions {
@@ -76,6 +95,7 @@ export class EwsTransport {
   readonly #logger: Logger | undefined;
   readonly #logBodies: boolean;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #observe: ((event: EwsCallEvent) => void) | undefined;
 
   constructor(options: EwsTransportOptions) {
     this.url = new URL(options.url);
@@ -100,6 +120,7 @@ export class EwsTransport {
     this.#logger = options.logger;
     this.#logBodies = options.logBodies ?? false;
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.#observe = options.observe;
   }
 
   /** One operation call; batched operations are split and their results merged in order. */
@@ -121,19 +142,30 @@ export class EwsTransport {
     const ctx: ErrorContext = { operation: op.name, mailbox: options.mailbox, url: this.url };
     let authAttempt = 1;
     for (let attempt = 1; ; attempt++) {
-      const started = performance.now();
+      // Reset once a slot is granted: the duration is Exchange's, not our own queue's.
+      let started = performance.now();
       try {
-        const result = await this.#limits.run(options.mailbox, options.signal, () => this.#once(op, args, options, ctx, authAttempt));
+        const result = await this.#limits.run(options.mailbox, options.signal, () => {
+          started = performance.now();
+          return this.#once(op, args, options, ctx, authAttempt);
+        });
         if (result === AUTH_RETRY) {
           // The provider refreshed its credential after a 401; exactly one more try (EWS-NOTES §14.3).
+          this.#report({ operation: op.name, result: 'auth', durationMs: elapsed(started), mailbox: options.mailbox, attempt });
           authAttempt = 2;
           attempt--;
           continue;
         }
-        this.#logger?.debug({ op: op.name, mailbox: options.mailbox, attempt, durationMs: elapsed(started), result: 'ok' }, 'ews call');
+        const durationMs = elapsed(started);
+        this.#logger?.debug({ op: op.name, mailbox: options.mailbox, attempt, durationMs, result: 'ok' }, 'ews call');
+        this.#report({ operation: op.name, result: 'ok', durationMs, mailbox: options.mailbox, attempt });
         return result;
       } catch (err) {
-        if (!(err instanceof EwsdavError)) throw err; // the caller aborted, or a bug
+        if (!(err instanceof EwsdavError)) {
+          // The caller aborted (shutdown, a replaced account), or a bug.
+          this.#report({ operation: op.name, result: options.signal?.aborted ? 'aborted' : 'permanent', durationMs: elapsed(started), mailbox: options.mailbox, attempt });
+          throw err;
+        }
         const wait = this.#retry.next(err, attempt);
         const fields = {
           op: op.name,
@@ -145,6 +177,7 @@ export class EwsTransport {
           upstreamCode: err.details.upstreamCode,
           retryInMs: wait,
         };
+        this.#report({ operation: op.name, result: err.category, durationMs: fields.durationMs, mailbox: options.mailbox, attempt, ...(wait !== undefined ? { retryInMs: wait } : {}) });
         if (wait === undefined) {
           this.#logger?.warn(fields, `ews call failed: ${err.message}`);
           throw err;
@@ -152,6 +185,16 @@ export class EwsTransport {
         this.#logger?.info(fields, 'ews call will be retried');
         await this.#sleep(wait, options.signal);
       }
+    }
+  }
+
+  /** An observer that throws must not turn a good call into a failed one. */
+  #report(event: EwsCallEvent): void {
+    if (!this.#observe) return;
+    try {
+      this.#observe(event);
+    } catch (err) {
+      this.#logger?.error({ err }, 'ews call observer failed');
     }
   }
 

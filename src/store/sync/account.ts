@@ -9,6 +9,7 @@ import type { TimerHandle } from './clock.js';
 import type { CalendarFilter } from './filter.js';
 import type { BlockReason, MailboxGate } from './gate.js';
 import type { PassStats } from './calendar-sync.js';
+import type { PauseState } from './observer.js';
 
 export interface ErrorInfo {
   category: ErrorCategory | 'internal' | 'gate';
@@ -73,6 +74,8 @@ export class AccountRuntime {
   lastError?: ErrorInfo;
   listTimer?: TimerHandle;
   listInflight?: Promise<{ added: string[]; removed: string[] } | undefined>;
+  /** The last pause reported to the observer (engine.reportPause), so one closure counts once. */
+  lastPause?: PauseState;
 
   constructor(
     readonly user: string,

@@ -14,8 +14,10 @@ import { icalRenderer, type Renderer, type RenderOptions } from './render.js';
 import { backoffDelay, classify, errorCategory, errorMessage, intervalDelay, type PolicyConfig } from './policy.js';
 import { AccountRuntime, type AccountStatus, type CalendarReport, type CalendarRuntime, type SyncReport } from './account.js';
 import { isEwsdavError } from '../../errors.js';
+import { nextPause, PAUSES, type PauseReason, type SyncObserver } from './observer.js';
 
 export type { AccountStatus, CalendarReport, SyncReport } from './account.js';
+export type { PassEvent, PauseEvent, PauseReason, SyncObserver } from './observer.js';
 
 /** `sync` from the configuration (src/config) plus engine tunables with defaults. */
 export interface SyncEngineConfig {
@@ -45,6 +47,8 @@ export interface SyncEngineOptions {
   renderOptions?: RenderOptions;
   clock?: Clock;
   random?: () => number;
+  /** Told about pass results and mailbox pauses (metrics); must not throw. */
+  observer?: SyncObserver;
 }
 
 const HOUR = 3_600_000;
@@ -187,9 +191,17 @@ export class SyncEngine implements RefreshSupport {
   /** Single-flight: a trigger while a pass runs joins that pass. */
   private trigger(acc: AccountRuntime, cal: CalendarRuntime, force: boolean): Promise<CalendarReport> {
     if (cal.inflight) return cal.inflight;
-    const run = this.runCalendar(acc, cal, force).finally(() => {
-      cal.inflight = undefined;
-    });
+    const started = performance.now();
+    const run = this.runCalendar(acc, cal, force)
+      .then((report) => {
+        const result = report.outcome === 'error' ? (report.error?.category ?? 'internal') : report.outcome;
+        const durationMs = Math.round(performance.now() - started);
+        this.notify(() => this.options.observer?.pass?.({ user: acc.user, calendarId: cal.id, result, durationMs, resynced: report.resynced === true }));
+        return report;
+      })
+      .finally(() => {
+        cal.inflight = undefined;
+      });
     cal.inflight = run;
     return run;
   }
@@ -284,6 +296,8 @@ export class SyncEngine implements RefreshSupport {
         if (cal) cal.failures += 1;
         break;
     }
+    const pause = PAUSES[action.kind];
+    if (pause && category !== 'gate') this.reportPause(acc, pause, now);
     if (cal && action.kind !== 'throttled') cal.lastError = { category, message };
     // A gate already closed by someone else's throttle is not news: no log line per calendar.
     if (category !== 'gate') {
@@ -298,6 +312,21 @@ export class SyncEngine implements RefreshSupport {
       });
     }
     return report;
+  }
+
+  private reportPause(acc: AccountRuntime, reason: PauseReason, now: number): void {
+    const next = nextPause(acc.lastPause, reason, acc.gate.closed()?.until, now);
+    acc.lastPause = next.state;
+    if (next.event) this.notify(() => this.options.observer?.pause?.({ user: acc.user, ...next.event! }));
+  }
+
+  /** Observers feed metrics: their failure must never change what the engine does. */
+  private notify(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.logger.error({ err }, 'sync observer failed');
+    }
   }
 
   private async refreshList(acc: AccountRuntime, force: boolean): Promise<{ added: string[]; removed: string[] } | undefined> {
