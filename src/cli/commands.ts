@@ -33,6 +33,18 @@ export const COMMANDS: readonly Command[] = [
     run: async (args) => (await import('./commands/feed.js')).runFeed(args),
   },
   {
+    name: 'link',
+    synopsis: 'link USER [--device-code|--paste]',
+    summary: 'link a mailbox to its Microsoft 365 account (exchange.auth "oauth"); again to re-link',
+    run: async (args) => (await import('./commands/link.js')).runLink(args),
+  },
+  {
+    name: 'device-password',
+    synopsis: 'device-password create|list|revoke USER [NAME]',
+    summary: 'passwords for calendar apps in login.mode "devicePasswords" (shown once, stored as a hash)',
+    run: async (args) => (await import('./commands/device-password.js')).runDevicePassword(args),
+  },
+  {
     name: 'demo',
     synopsis: 'demo [--port N] [--host H] [--data DIR]',
     summary: 'the bundled Exchange simulator with a demo mailbox, plus the bridge',

@@ -1,6 +1,6 @@
 // Authentication of EWS requests, as pluggable schemes (EWS-NOTES §2.1, §14.3). Basic is
-// built in; NTLM/Negotiate (connection-bound handshakes) and Bearer tokens from a fake
-// Entra ID (src/simulator/entra, later) slot in as further AuthScheme values.
+// built in; NTLM/Negotiate (connection-bound handshakes) and Bearer tokens from the fake
+// Entra ID (./bearer.ts) slot in as further AuthScheme values.
 
 import { timingSafeEqual } from 'node:crypto';
 import type { MailboxStore } from './mailbox/store.js';
@@ -17,7 +17,9 @@ export interface AuthRequest {
 
 export type AuthOutcome =
   | { kind: 'ok'; mailbox: Mailbox }
-  | { kind: 'fail'; reason: string }
+  /** `challenges`/`headers` replace the offered challenges and add headers (Exchange Online's Bearer
+   *  401 with x-ms-diagnostics, OAUTH-NOTES §7); `status: 403` refuses a valid identity (EWS blocked by policy). */
+  | { kind: 'fail'; reason: string; challenges?: string[]; headers?: Record<string, string>; status?: 403 }
   /** A handshake step: answer 401 with this `WWW-Authenticate` value and wait for the next leg. */
   | { kind: 'continue'; challenge: string };
 
@@ -79,7 +81,7 @@ export interface AuthConfig {
 
 export type AuthDecision =
   | { kind: 'ok'; mailbox: Mailbox; scheme: string }
-  | { kind: 'challenge'; headers: string[]; scheme?: string; reason: string };
+  | { kind: 'challenge'; headers: string[]; scheme?: string; reason: string; extraHeaders?: Record<string, string>; status?: 403 };
 
 export function authenticate(config: AuthConfig, header: string | undefined, host: string, connectionId: number, store: MailboxStore): AuthDecision {
   const challenges = (): string[] => config.offer.map((name) => {
@@ -100,5 +102,8 @@ export function authenticate(config: AuthConfig, header: string | undefined, hos
   const out = scheme.authenticate({ credentials: space < 0 ? '' : header.slice(space + 1), host, connectionId, store });
   if (out.kind === 'ok') return { kind: 'ok', mailbox: out.mailbox, scheme: scheme.name };
   if (out.kind === 'continue') return { kind: 'challenge', headers: [out.challenge], scheme: scheme.name, reason: 'handshake' };
-  return { kind: 'challenge', headers: challenges(), scheme: scheme.name, reason: out.reason };
+  return {
+    kind: 'challenge', headers: out.challenges ?? challenges(), scheme: scheme.name, reason: out.reason,
+    ...(out.headers ? { extraHeaders: out.headers } : {}), ...(out.status ? { status: out.status } : {}),
+  };
 }

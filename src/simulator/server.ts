@@ -146,8 +146,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         break;
     }
     if (decision.kind !== 'ok') {
-      challenge(res, decision.headers);
-      stats.record({ ...base, status: 401 });
+      challenge(res, decision.headers, decision);
+      stats.record({ ...base, status: decision.status ?? 401 });
       return;
     }
     if (transport?.kind === 'http403') {
@@ -244,8 +244,10 @@ function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function challenge(res: ServerResponse, values: string[]): void {
-  res.writeHead(401, { 'www-authenticate': values, 'content-length': '0' }).end();
+function challenge(res: ServerResponse, values: string[], extra?: { extraHeaders?: Record<string, string>; status?: 403 }): void {
+  // A 403 (EWS blocked for the app or mailbox) is empty as Exchange Online sends it (EWS-NOTES §14.3).
+  if (extra?.status === 403) res.writeHead(403, { ...extra.extraHeaders, 'content-length': '0' }).end();
+  else res.writeHead(401, { ...extra?.extraHeaders, 'www-authenticate': values, 'content-length': '0' }).end();
 }
 
 /** Reads the body; undefined when it exceeds `max` bytes. */

@@ -12,6 +12,8 @@ export interface CheckDeps {
   env?: NodeJS.ProcessEnv;
   /** Upstream connect options (tests resolve host names to loopback). */
   connect?: buildConnector.BuildOptions;
+  /** exchange.auth "oauth": connect options for the authority (a private CA). */
+  authorityConnect?: buildConnector.BuildOptions;
   out?: (text: string) => void;
   prompt?: (question: string) => Promise<string>;
 }
@@ -39,6 +41,9 @@ export async function runCheck(args: string[], deps: CheckDeps = {}): Promise<nu
   const loaded = await loadConfig({ ...(values.config !== undefined ? { path: values.config } : {}), env });
   if (!loaded) throw new CliError('check needs a configuration: --config FILE or EWSDAV_CONFIG.');
   const { config } = loaded;
+  if (config.exchange.auth === 'oauth') {
+    return (await import('./check-oauth.js')).checkOAuth(loaded, { ...(values.user !== undefined ? { user: values.user } : {}), json: values.json === true }, deps);
+  }
 
   const targets = selectAccounts(config, values.user);
   const factory = new UpstreamFactory({ config, logger: silentLogger(), ...(deps.connect ? { connect: deps.connect } : {}) });

@@ -95,6 +95,35 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX feed_tokens_user ON feed_tokens (user, name);
   `,
+  // 3: Exchange Online sign-in (src/auth/upstream/oauth*, src/auth/clients/device-passwords.ts).
+  // oauth_grants keeps the user's msal token cache sealed with AES-256-GCM (secrets.key); the
+  // other columns are what /readyz, `ewsdav check` and the account page show. Device passwords
+  // are stored only as scrypt verifiers; revoking deletes the row.
+  `
+  CREATE TABLE oauth_grants (
+    user            TEXT PRIMARY KEY,
+    home_account_id TEXT NOT NULL,
+    tenant_id       TEXT NOT NULL,
+    username        TEXT NOT NULL,
+    cache           TEXT NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('linked', 'needs-relink')),
+    reason          TEXT,
+    scopes          TEXT NOT NULL,
+    expires_at      INTEGER,
+    linked_at       INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE device_passwords (
+    id         TEXT PRIMARY KEY,
+    user       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    verifier   TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_used  INTEGER,
+    UNIQUE (user, name)
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,6 +12,7 @@ import { SqliteWrites, SYNC_INFO_COLUMNS, toSyncInfo } from './writes.js';
 import { AccountRows } from './accounts.js';
 import { formatCtag, formatSyncToken, parseSyncToken } from '../ids.js';
 import { FeedTokenRows } from './feed-rows.js';
+import { DevicePasswordRows, OAuthGrantRows } from './oauth-rows.js';
 
 export interface SqliteStoreOptions {
   /** Folder holding store.db (created if missing); ':memory:' for a throwaway store in tests. */
@@ -81,6 +82,9 @@ export class SqliteStore implements CalendarStore, SyncTarget {
   private readonly s;
   /** Secret-token ICS feeds (rows only; src/feed gives them meaning). */
   readonly feedTokens: FeedTokenRows;
+  /** Exchange Online grants (sealed msal caches) and device passwords (verifiers only). */
+  readonly oauthGrants: OAuthGrantRows;
+  readonly devicePasswords: DevicePasswordRows;
 
   constructor(options: SqliteStoreOptions) {
     let file = ':memory:';
@@ -137,6 +141,8 @@ export class SqliteStore implements CalendarStore, SyncTarget {
       deleteVerifier: p('DELETE FROM verifiers WHERE user = ?'),
     };
     this.feedTokens = new FeedTokenRows(this.db);
+    this.oauthGrants = new OAuthGrantRows(this.db);
+    this.devicePasswords = new DevicePasswordRows(this.db);
   }
 
   close(): void {
