@@ -168,8 +168,9 @@ function yearlyObservance(kind: string, t: YearlyTransition, from: number, to: n
   if (Number.isFinite(end)) {
     let last = year;
     while (transitionUtc(last + 1, t, from) < end) last++;
-    // §3.3.10: in a VTIMEZONE the UNTIL of an onset rule is a UTC date-time.
-    rrule += `;UNTIL=${icalLocal(transitionUtc(last, t, from))}Z`;
+    // COUNT, not UNTIL: the same onsets, but python-icalendar 4.0 (Debian 12; khal) rejects the
+    // UTC UNTIL that RFC 5545 §3.3.10 requires beside a local DTSTART (collective/icalendar#708).
+    rrule += `;COUNT=${last - year + 1}`;
   }
   return observance(kind, from, to, icalLocal(first + from * 60_000), [], rrule);
 }

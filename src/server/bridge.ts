@@ -10,7 +10,7 @@ import { parseBasicAuth } from '../auth/clients/basic-header.js';
 import { FailureLimiter } from '../auth/clients/rate-limit.js';
 import { PassthroughLogin, normalizeUser } from '../auth/clients/passthrough.js';
 import { AccountsLogin } from '../auth/clients/accounts.js';
-import type { ClientLogin } from '../auth/clients/types.js';
+import type { ClientLogin, LoginFailureReason } from '../auth/clients/types.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import { SyncEngine } from '../store/sync/engine.js';
 import { feedPlugin } from '../feed/plugin.js';
@@ -23,6 +23,8 @@ import { registerDav } from './dav-plugin.js';
 import { parsePublicUrl } from './public-url.js';
 import { readiness } from './readiness.js';
 import { UpstreamFactory } from './upstream.js';
+import { createOAuthRuntime, type OAuthRuntime } from '../auth/upstream/oauth-config.js';
+import { devicePasswordLogin, syncLinkedUser } from './oauth-login.js';
 
 export interface BridgeOptions {
   config: Config;
@@ -32,6 +34,8 @@ export interface BridgeOptions {
   env?: NodeJS.ProcessEnv;
   /** Upstream connect options (tests resolve host names to loopback here). */
   connect?: buildConnector.BuildOptions;
+  /** Connect options for the Entra authority (exchange.auth "oauth"; tests trust the fake's CA here). */
+  authorityConnect?: buildConnector.BuildOptions;
 }
 
 export class Bridge {
@@ -41,6 +45,8 @@ export class Bridge {
     readonly engine: SyncEngine,
     private readonly upstream: UpstreamFactory,
     private readonly logger: Logger,
+    /** exchange.auth "oauth": the deployment and the linker (the account page and `ewsdav link` use it). */
+    readonly oauth?: OAuthRuntime,
   ) {}
 
   static async create(options: BridgeOptions): Promise<Bridge> {
@@ -48,16 +54,31 @@ export class Bridge {
     const env = options.env ?? process.env;
     mkdirSync(config.store.dataDir, { recursive: true });
     const store = new SqliteStore({ dataDir: config.store.dataDir });
+    let oauth: OAuthRuntime | undefined;
     try {
-      const upstream = new UpstreamFactory({ config, logger, ...(options.connect ? { connect: options.connect } : {}) });
+      // Metrics first: the layers below report to it through plain callbacks, never prom-client.
+      const metrics = config.server.metrics.enabled ? new BridgeMetrics() : undefined;
+      const upstream = new UpstreamFactory({ config, logger, ...(options.connect ? { connect: options.connect } : {}), ...(metrics ? { observe: metrics.ewsCall } : {}) });
       const engine = new SyncEngine({
         store,
         logger: logger.child({ component: 'sync' }),
         config: { ...config.sync, maxConcurrency: config.exchange.maxConcurrency },
+        ...(metrics ? { observer: metrics.syncObserver } : {}),
       });
-      const login = await createLogin(config, options.baseDir, env, store, engine, upstream);
-      const authenticate = authenticator(login);
-      const metrics = config.server.metrics.enabled ? new BridgeMetrics() : undefined;
+      metrics?.watchSync(() => engine.status());
+      const filters = new Map(config.accounts.map((a) => [normalizeUser(a.username), a.calendars] as const));
+      if (config.exchange.auth === 'oauth') {
+        oauth = await createOAuthRuntime(config, {
+          baseDir: options.baseDir, env, grants: store.oauthGrants, logger,
+          ...(options.authorityConnect ? { authorityConnect: options.authorityConnect } : {}),
+          // A (re-)link restarts the account with the new grant: same user row, calendars and ETags.
+          onLinked: (r) => syncLinkedUser({ engine, upstream, oauth, filters }, r.user),
+        });
+      }
+      const login = config.login.mode === 'devicePasswords'
+        ? await devicePasswordLogin({ config, store, engine, upstream, oauth, filters, limiter: new FailureLimiter({ maxFailures: config.login.rateLimit.maxFailures, windowMs: config.login.rateLimit.windowSeconds * 1000 }) })
+        : await createLogin(config, options.baseDir, env, store, engine, upstream);
+      const authenticate = authenticator(login, metrics?.loginFailure);
       const metricsToken = config.server.metrics.token ? await resolveSecret(config.server.metrics.token, { baseDir: options.baseDir, env, path: 'server.metrics.token' }) : undefined;
       const configuredFeeds = await resolveConfiguredFeeds(config.feeds, { baseDir: options.baseDir, env });
       const tokens = withConfiguredFeeds(new StoredFeedTokens(store.feedTokens), configuredFeeds);
@@ -72,12 +93,14 @@ export class Bridge {
         // Ten missed intervals (at least ten minutes) before an account counts as not ready.
         readiness: () => readiness(engine, store, { maxLagMs: Math.max(600, 10 * config.sync.intervalSeconds) * 1000 }),
         plugins: [
-          (app) => registerDav(app, { store, refresh: engine, basePath, authenticate }),
+          // Per request: without a publicUrl, a trusted proxy's X-Forwarded-Prefix sets the hrefs' prefix.
+          (app, ctx) => registerDav(app, { store, refresh: engine, basePath, basePathFor: (request) => ctx.publicBase(request).prefix, authenticate }),
           feedPlugin({ store, tokens, authenticate, syncIntervalSeconds: config.sync.intervalSeconds, refresh: engine }),
         ],
       });
-      return new Bridge(app, store, engine, upstream, logger);
+      return new Bridge(app, store, engine, upstream, logger, oauth);
     } catch (error) {
+      await oauth?.close();
       store.close();
       throw error;
     }
@@ -98,6 +121,7 @@ export class Bridge {
     await this.app.close();
     await this.engine.stop();
     await this.upstream.close();
+    await this.oauth?.close();
     this.store.close();
   }
 }
@@ -133,10 +157,14 @@ async function createLogin(config: Config, baseDir: string, env: NodeJS.ProcessE
         await upstream.sourceWithPassword({ username: user, password }).verify();
       },
       verifiers: store.verifiers(),
-      onVerified: (user, password) => {
+      onVerified: async (user, password) => {
         if (active.get(user) === password) return;
         active.set(user, password);
-        void engine.addAccount(user, upstream.sourceWithPassword({ username: user, password }), filters.get(user));
+        await engine.addAccount(user, upstream.sourceWithPassword({ username: user, password }), filters.get(user));
+        // A first login has nothing in the store: an app that lists calendars right after adding
+        // the account would find none and show an empty account. Wait, bounded, for the first
+        // sync (its calendar list comes first); a big mailbox keeps filling in the background.
+        if ((await store.listCalendars(user)).length === 0) await withinMs(FIRST_LOGIN_WAIT_MS, engine.syncNow(user));
       },
       limiter,
       verifierTtlMs: config.login.verifierTtlSeconds * 1000,
@@ -148,13 +176,26 @@ async function createLogin(config: Config, baseDir: string, env: NodeJS.ProcessE
   });
 }
 
-/** Basic credentials → user, for every front-end; refusals become 401, 429 or 503 with Retry-After. */
-function authenticator(login: ClientLogin): (request: FastifyRequest) => Promise<string | undefined> {
+const FIRST_LOGIN_WAIT_MS = 15_000;
+
+/** Waits for `work` at most `ms`; its outcome (or failure) is left to the engine's own status. */
+async function withinMs(ms: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * Basic credentials → user, for every front-end; refusals become 401, 429 or 503 with Retry-After.
+ * A request without credentials is the normal first step of a Basic challenge, not a failure.
+ */
+function authenticator(login: ClientLogin, onFailure?: (reason: LoginFailureReason) => void): (request: FastifyRequest) => Promise<string | undefined> {
   return async (request) => {
     const credentials = parseBasicAuth(request.headers.authorization);
     if (!credentials) return undefined;
     const result = await login.authenticate(credentials.user, credentials.password, request.ip);
     if (result.ok) return result.user;
+    onFailure?.(result.reason);
     if (result.status === 401) return undefined;
     const code = result.status === 429 ? 'EWSDAV_ERR_CLIENT_RATE_LIMITED' : 'EWSDAV_ERR_UPSTREAM_UNAVAILABLE';
     throw new EwsdavError(code, undefined, { retryAfterMs: (result.retryAfterSeconds ?? 30) * 1000 });

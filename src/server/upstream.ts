@@ -5,9 +5,11 @@
 import type { buildConnector } from 'undici';
 import type { Config } from '../config/index.js';
 import { EwsdavError } from '../errors.js';
-import { EwsTransport } from '../exchange/call.js';
+import { EwsTransport, type EwsCallEvent } from '../exchange/call.js';
 import { EwsCalendarSource } from '../exchange/source.js';
+import { createHash } from 'node:crypto';
 import { BasicAuth } from '../auth/upstream/basic.js';
+import { NtlmAuth } from '../auth/upstream/ntlm.js';
 import type { UpstreamAuth } from '../auth/upstream/types.js';
 import type { Logger } from '../log.js';
 import type { CalendarSource } from '../store/types.js';
@@ -18,6 +20,8 @@ export interface UpstreamFactoryOptions {
   logger: Logger;
   /** Connect options for the upstream HTTP client (tests resolve host names to loopback here). */
   connect?: buildConnector.BuildOptions;
+  /** Told about every EWS attempt (metrics). */
+  observe?: (event: EwsCallEvent) => void;
 }
 
 export interface PasswordCredentials {
@@ -51,6 +55,7 @@ export class UpstreamFactory {
       userAgent: exchange.userAgent ?? `ewsdav/${version}`,
       logger: options.logger.child({ component: 'ews' }),
       ...(options.connect ? { connect: options.connect } : {}),
+      ...(options.observe ? { observe: options.observe } : {}),
     });
   }
 
@@ -58,9 +63,30 @@ export class UpstreamFactory {
   passwordAuth(credentials: PasswordCredentials): UpstreamAuth {
     const scheme = this.options.config.exchange.auth;
     if (scheme === 'basic') return new BasicAuth({ username: credentials.username, password: credentials.password });
+    if (scheme === 'ntlm') return this.ntlmAuth(credentials);
     throw new EwsdavError('EWSDAV_ERR_CONFIG_INVALID', `exchange.auth "${scheme}" is not available in this version of ewsdav.`, {
-      hint: scheme === 'ntlm' ? 'Use "basic" if your Exchange server allows it; NTLM support is being built.' : 'OAuth sign-in is being built; on-prem Exchange accepts "basic".',
+      hint: 'OAuth sign-in is being built; on-prem Exchange accepts "basic" and "ntlm".',
     });
+  }
+
+  // NTLM authenticates connections, so a user's provider (and its warm connections) is reused for
+  // every source built with the same credentials; a new password gets a new provider.
+  private readonly ntlm = new Map<string, NtlmAuth>();
+
+  private ntlmAuth(credentials: PasswordCredentials): NtlmAuth {
+    const key = createHash('sha256').update(credentials.username.toLowerCase()).update('\0').update(credentials.password).digest('hex');
+    let auth = this.ntlm.get(key);
+    if (!auth) {
+      auth = new NtlmAuth({ username: credentials.username, password: credentials.password, maxConnections: this.options.config.exchange.maxConcurrency });
+      this.ntlm.set(key, auth);
+      // Refused passwords leave providers behind; bound them (the oldest go first, Map order).
+      if (this.ntlm.size > 1000) {
+        const [oldestKey, oldest] = this.ntlm.entries().next().value as [string, NtlmAuth];
+        this.ntlm.delete(oldestKey);
+        void oldest.close();
+      }
+    }
+    return auth;
   }
 
   /** A source reading `mailbox` with a password; the mailbox is the login name unless given. */
@@ -73,7 +99,14 @@ export class UpstreamFactory {
     });
   }
 
+  /** A source reading `mailbox` with a given provider (exchange.auth "oauth": one per linked user). */
+  sourceWithAuth(mailbox: string, auth: UpstreamAuth): CalendarSource {
+    return new EwsCalendarSource({ transport: this.transport, auth, mailbox, logger: this.options.logger.child({ component: 'ews', mailbox }) });
+  }
+
   async close(): Promise<void> {
+    await Promise.all([...this.ntlm.values()].map((auth) => auth.close()));
+    this.ntlm.clear();
     await this.transport.close();
   }
 }

@@ -27,7 +27,9 @@ function setup(upstream: { password: string; mode: 'up' | 'down' | 'throttled' }
       if (password !== upstream.password) throw new EwsdavError('EWSDAV_ERR_UPSTREAM_AUTH', 'rejected');
     },
     verifiers,
-    onVerified: (user) => handed.push(user),
+    onVerified: (user) => {
+      handed.push(user);
+    },
     limiter: new FailureLimiter({ maxFailures: 3, windowMs: 60_000, now }),
     verifierTtlMs: 24 * 3600_000,
     memoryTtlMs: 600_000,

@@ -9,6 +9,7 @@ import t from 'tap';
 import { runCheck, type CheckDeps } from '../../src/cli/commands/check.js';
 import { startSimulator, DEMO_USER } from '../../src/simulator/index.js';
 import { loopbackLookup, makeCertificates, startTlsFront } from '../support/tls.js';
+import { NtlmServer, ntlmAuth } from '../../src/simulator/ntlm/index.js';
 
 const sim = await startSimulator({ demo: true });
 t.teardown(() => sim.close());
@@ -115,4 +116,18 @@ t.test('a configuration error is one readable message with the JSON path', async
   const file = join(dir, 'typo.json');
   writeFileSync(file, JSON.stringify({ exchnge: { url: sim.ewsUrl } }));
   await t.rejects(check(['--config', file]), /exchnge: unknown key; did you mean "exchange"\?/);
+});
+
+t.test('NTLM on-prem: exchange.auth "ntlm" logs in; "basic" against an NTLM-only server names the fix', async (t) => {
+  const ntlmServer = new NtlmServer();
+  const onPrem = await startSimulator({ demo: true, serverVersion: 'exchange2016', auth: ntlmAuth(ntlmServer, 'windows') });
+  t.teardown(() => onPrem.close());
+  const ntlmConfig = join(dir, 'ntlm.json');
+  writeFileSync(ntlmConfig, JSON.stringify({ exchange: { url: onPrem.ewsUrl, auth: 'ntlm' }, store: { dataDir: join(dir, 'data') } }));
+  const ok = await check(['--config', ntlmConfig, '--user', 'EXAMPLE\\demo']);
+  t.equal(ok.code, 0, ok.out);
+  t.match(ok.out, /logged in — 15\.1/);
+  const wrong = await check(['--config', configFile('basic-vs-ntlm', onPrem.ewsUrl), '--user', DEMO_USER.smtp]);
+  t.equal(wrong.code, 1);
+  t.match(wrong.out, /set exchange\.auth to "ntlm"/);
 });

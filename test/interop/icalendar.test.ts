@@ -20,20 +20,6 @@ interface ParseResult {
 const FIXTURES = fileURLToPath(new URL('../../fixtures/ical/', import.meta.url));
 const python = requirePythonModule('icalendar', 'python3-icalendar');
 
-/**
- * A parser bug, not ours: python-icalendar 4.0.3 (Debian 12) builds a tzinfo for every VTIMEZONE
- * while parsing, through dateutil, which refuses an onset rule whose DTSTART is local time and
- * whose UNTIL is UTC — the very form RFC 5545 §3.3.10 prescribes for VTIMEZONE rules
- * (collective/icalendar#708, dateutil/dateutil#1006). ewsdav writes it for custom zones whose
- * rules changed over the years. Only that exact error on such a text is tolerated, as a TODO.
- */
-function knownParserBug(result: ParseResult, text: string): boolean {
-  return (
-    /RRULE UNTIL values must be specified in UTC when DTSTART is timezone-aware/.test(result.error ?? '') &&
-    /BEGIN:(?:STANDARD|DAYLIGHT)\r\n(?:[^\r]*\r\n)*?RRULE:[^\r]*UNTIL=\d{8}T\d{6}Z/.test(text)
-  );
-}
-
 const count = (text: string, what: string): number => text.split(`\r\nBEGIN:${what}\r\n`).length - 1 + (text.startsWith(`BEGIN:${what}\r\n`) ? 1 : 0);
 
 if (python) {
@@ -66,10 +52,6 @@ if (python) {
     t.equal(results.length, files.length, 'one result per text');
     for (const [i, result] of results.entries()) {
       const text = files[i]!.text.replace(/\r?\n/g, '\r\n');
-      if (knownParserBug(result, text)) {
-        t.ok(result.ok, `${result.name} parses`, { todo: 'python-icalendar 4.0.3 rejects VTIMEZONE rules with a UTC UNTIL (RFC 5545 §3.3.10); collective/icalendar#708' });
-        continue;
-      }
       t.ok(result.ok, `${result.name} parses`, result.ok ? {} : { error: result.error, problems: result.problems });
       t.equal(result.vevents, count(text, 'VEVENT'), `${result.name}: python sees every VEVENT (${result.vevents})`);
       t.equal(result.vtimezones, count(text, 'VTIMEZONE'), `${result.name}: and every VTIMEZONE (${result.vtimezones})`);

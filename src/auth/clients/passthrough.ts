@@ -8,7 +8,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EwsdavError } from '../../errors.js';
 import { checkVerifier, createVerifier } from './verifier.js';
 import type { FailureLimiter } from './rate-limit.js';
-import type { ClientLogin, LoginResult } from './types.js';
+import type { ClientLogin, LoginFailureReason, LoginResult } from './types.js';
 
 export interface VerifierStore {
   getVerifier(user: string): Promise<{ verifier: string; updatedAt: number } | undefined>;
@@ -20,8 +20,12 @@ export interface PassthroughOptions {
   /** One authenticated upstream call; throws EwsdavError (category 'auth' for a wrong password). */
   verifyUpstream(user: string, password: string): Promise<void>;
   verifiers: VerifierStore;
-  /** Hands the verified password to the sync engine (memory only). */
-  onVerified(user: string, password: string): void;
+  /**
+   * Hands the verified password to the sync engine (memory only). The login waits for it, so a
+   * first login can wait (bounded) for the mailbox's calendar list before the client's first
+   * PROPFIND is answered.
+   */
+  onVerified(user: string, password: string): void | Promise<void>;
   limiter: FailureLimiter;
   /** How long a verified password is accepted from memory without asking Exchange again. */
   memoryTtlMs?: number;
@@ -95,7 +99,7 @@ export class PassthroughLogin implements ClientLogin {
     }
     this.remember(user, digest, this.memoryTtlMs);
     await this.options.verifiers.setVerifier(user, await createVerifier(password));
-    this.options.onVerified(user, password);
+    await this.options.onVerified(user, password);
     return { ok: true, user };
   }
 
@@ -105,7 +109,7 @@ export class PassthroughLogin implements ClientLogin {
     if (stored && this.now() - stored.updatedAt <= this.options.verifierTtlMs && (await checkVerifier(password, stored.verifier))) {
       // Shorter memory life: Exchange gets asked again soon after it is back.
       this.remember(user, digest, Math.min(this.memoryTtlMs, 60_000));
-      this.options.onVerified(user, password);
+      await this.options.onVerified(user, password);
       return { ok: true, user, offline: true };
     }
     const retryAfterSeconds = cause instanceof EwsdavError && cause.retryAfterMs ? Math.ceil(cause.retryAfterMs / 1000) : 30;
@@ -125,7 +129,7 @@ export class PassthroughLogin implements ClientLogin {
     return wait > 0 ? { ok: false, status: 429, reason: 'rate-limited', retryAfterSeconds: Math.ceil(wait / 1000) } : undefined;
   }
 
-  private fail(user: string, remoteAddress: string, reason: string): LoginResult {
+  private fail(user: string, remoteAddress: string, reason: LoginFailureReason): LoginResult {
     this.options.limiter.recordFailure(`addr:${remoteAddress}`);
     if (user) this.options.limiter.recordFailure(`user:${user}`);
     return { ok: false, status: 401, reason };
