@@ -96,7 +96,10 @@ t.test('paging does not lose changes made between pages', async (t) => {
 
 t.test('SyncState validation, MaxChangesReturned facets, folders', async (t) => {
   const { state } = await drain();
-  const tampered = `${state.slice(0, -6)}AAAA${state.slice(-2)}`;
+  // Change one character in the middle (never a no-op: the gzip trailer near the end may
+  // already read "AAAA" when the state is small).
+  const mid = Math.floor(state.length / 2);
+  const tampered = `${state.slice(0, mid)}${state[mid] === 'B' ? 'C' : 'B'}${state.slice(mid + 1)}`;
   const r = await sync(10, tampered);
   t.same(messages(r.doc).map((m) => [m.cls, m.code]), [['Error', 'ErrorInvalidSyncStateData']]);
   t.equal(text(messages(r.doc)[0]?.node, 'MessageText'), 'Synchronization state data is corrupt or otherwise invalid.');
