@@ -128,6 +128,19 @@ function deepFreeze<T>(value: T): T {
 
 /** A full or Id-only TimeZoneDefinition (StartTimeZone, EndTimeZone; WSR/timezonedefinition). Frozen and shared. */
 export function parseTimeZoneDefinition(def: XmlElement): TimeZoneRef {
+  // The reader hands out the same frozen element for a repeated definition text (xml-reader.ts
+  // memo): by identity the lookup skips the fingerprint (~1% of the EWS → iCalendar time).
+  const known = byElement.get(def);
+  if (known) return known;
+  const ref = byContent(def);
+  if (Object.isFrozen(def)) byElement.set(def, ref);
+  return ref;
+}
+
+/** Frozen (shared) elements → their zone; weak, so it holds no more than the reader's memo does. */
+const byElement = new WeakMap<XmlElement, TimeZoneRef>();
+
+function byContent(def: XmlElement): TimeZoneRef {
   const parts: string[] = [];
   fingerprint(def, parts);
   const key = parts.join('');

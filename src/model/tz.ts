@@ -78,12 +78,13 @@ export function ianaZone(id: string): ResolvedZone {
   let zone = resolved.get(id);
   if (!zone) {
     const tzid = id;
+    const offsetAt = id === 'UTC' ? () => 0 : cachedOffsets(id);
     zone = {
       tzid,
       ianaId: id,
-      offsetAt: (utcMs) => ianaOffsetAt(id, utcMs),
-      toLocal: (utcMs) => formatLocal(utcMs + ianaOffsetAt(id, utcMs) * 60_000),
-      fromLocal: (local) => fromLocalWith(local, (ms) => ianaOffsetAt(id, ms)),
+      offsetAt,
+      toLocal: (utcMs) => formatLocal(utcMs + offsetAt(utcMs) * 60_000),
+      fromLocal: (local) => fromLocalWith(local, offsetAt),
     };
     resolved.set(id, zone);
   }
@@ -145,6 +146,91 @@ export function ianaOffsetAt(id: string, utcMs: number): number {
   const wall = Date.UTC(bc ? 1 - y : y, mo - 1, d, h, mi, s);
   const truncated = Math.floor(utcMs / 1000) * 1000;
   return Math.round((wall - truncated) / 60_000);
+}
+
+// --- tzdata offsets, cached per zone and UTC year ------------------------------------------------
+// ianaOffsetAt costs ~9 µs (Intl formatToParts); a parse and render of one item asks it several
+// times. A zone-year's offset changes are found once (a sample per UTC day, bisection to the
+// second, since ianaOffsetAt reads whole seconds) and an offset is then a short scan (~0.1 µs).
+// Exact as long as no offset lasts less than a day between two samples (tzdata has none; the
+// property test in test/ical/tz-cache.test.ts compares with Intl for random instants 1970–2100).
+
+const DAY_MS = 86_400_000;
+const CACHED_YEARS = { from: 1900, to: 2200 } as const;
+/** Zone-years kept before the cache starts afresh: each is a few numbers (bound against hostile input). */
+export const OFFSET_CACHE_LIMIT = 4096;
+let cachedYearCount = 0;
+const yearCaches = new Set<Map<number, YearTable>>();
+
+interface YearTable {
+  readonly start: number;
+  readonly end: number;
+  /** Instants (whole seconds) from which `offsets[i]` applies; `starts[0]` is the year's start. */
+  readonly starts: readonly number[];
+  readonly offsets: readonly number[];
+}
+
+export function offsetCacheSize(): number {
+  return cachedYearCount;
+}
+
+function yearTable(id: string, year: number): YearTable {
+  const start = Date.UTC(year, 0, 1);
+  const end = Date.UTC(year + 1, 0, 1);
+  const starts = [start];
+  const offsets = [ianaOffsetAt(id, start)];
+  let t = start;
+  let offset = offsets[0]!;
+  while (t < end) {
+    const next = Math.min(t + DAY_MS, end);
+    const nextOffset = ianaOffsetAt(id, next);
+    if (nextOffset === offset) {
+      t = next;
+      continue;
+    }
+    let lo = t;
+    let hi = next;
+    while (hi - lo > 1000) {
+      const mid = Math.floor((lo + hi) / 2000) * 1000;
+      if (ianaOffsetAt(id, mid) === offset) lo = mid;
+      else hi = mid;
+    }
+    if (hi >= end) break; // the change at the next year's first second is that year's
+    // A second change before the next sample is found from here on.
+    offset = ianaOffsetAt(id, hi);
+    starts.push(hi);
+    offsets.push(offset);
+    t = hi;
+  }
+  return { start, end, starts, offsets };
+}
+
+function cachedOffsets(id: string): (utcMs: number) => number {
+  const years = new Map<number, YearTable>();
+  yearCaches.add(years);
+  let last: YearTable | undefined;
+  return (utcMs) => {
+    let table = last;
+    if (!table || utcMs < table.start || utcMs >= table.end) {
+      const year = new Date(utcMs).getUTCFullYear();
+      if (!(year >= CACHED_YEARS.from && year <= CACHED_YEARS.to)) return ianaOffsetAt(id, utcMs);
+      table = years.get(year);
+      if (!table) {
+        if (cachedYearCount >= OFFSET_CACHE_LIMIT) {
+          for (const m of yearCaches) m.clear();
+          cachedYearCount = 0;
+        }
+        table = yearTable(id, year);
+        years.set(year, table);
+        cachedYearCount++;
+      }
+      last = table;
+    }
+    const { starts, offsets } = table;
+    let i = starts.length - 1;
+    while (i > 0 && utcMs < starts[i]!) i--;
+    return offsets[i]!;
+  };
 }
 
 // --- an upstream's own rules ---------------------------------------------------------------------
