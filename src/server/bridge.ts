@@ -24,7 +24,10 @@ import { parsePublicUrl } from './public-url.js';
 import { readiness } from './readiness.js';
 import { UpstreamFactory } from './upstream.js';
 import { createOAuthRuntime, type OAuthRuntime } from '../auth/upstream/oauth-config.js';
-import { devicePasswordLogin, syncLinkedUser } from './oauth-login.js';
+import { DevicePasswords } from '../auth/clients/device-passwords.js';
+import { accountPlugin } from '../account/index.js';
+import { devicePasswordLogin, syncLinkedUser, appDevicePasswordLogin } from './oauth-login.js';
+import { createOAuthAppAuth, type OAuthAppAuth } from '../auth/upstream/oauth-app.js';
 
 export interface BridgeOptions {
   config: Config;
@@ -47,6 +50,8 @@ export class Bridge {
     private readonly logger: Logger,
     /** exchange.auth "oauth": the deployment and the linker (the account page and `ewsdav link` use it). */
     readonly oauth?: OAuthRuntime,
+    /** exchange.auth "oauth-app": the one app-token provider every configured mailbox shares. */
+    readonly appAuth?: OAuthAppAuth,
   ) {}
 
   static async create(options: BridgeOptions): Promise<Bridge> {
@@ -55,6 +60,7 @@ export class Bridge {
     mkdirSync(config.store.dataDir, { recursive: true });
     const store = new SqliteStore({ dataDir: config.store.dataDir });
     let oauth: OAuthRuntime | undefined;
+    let appAuth: OAuthAppAuth | undefined;
     try {
       // Metrics first: the layers below report to it through plain callbacks, never prom-client.
       const metrics = config.server.metrics.enabled ? new BridgeMetrics() : undefined;
@@ -75,9 +81,15 @@ export class Bridge {
           onLinked: (r) => syncLinkedUser({ engine, upstream, oauth, filters }, r.user),
         });
       }
+      if (config.exchange.auth === 'oauth-app') {
+        appAuth = await createOAuthAppAuth(config, { baseDir: options.baseDir, env, logger, ...(options.authorityConnect ? { authorityConnect: options.authorityConnect } : {}) });
+      }
+      const limiter = () => new FailureLimiter({ maxFailures: config.login.rateLimit.maxFailures, windowMs: config.login.rateLimit.windowSeconds * 1000 });
       const login = config.login.mode === 'devicePasswords'
-        ? await devicePasswordLogin({ config, store, engine, upstream, oauth, filters, limiter: new FailureLimiter({ maxFailures: config.login.rateLimit.maxFailures, windowMs: config.login.rateLimit.windowSeconds * 1000 }) })
-        : await createLogin(config, options.baseDir, env, store, engine, upstream);
+        ? appAuth
+          ? await appDevicePasswordLogin({ config, store, engine, upstream, filters, limiter: limiter() }, appAuth)
+          : await devicePasswordLogin({ config, store, engine, upstream, oauth, filters, limiter: limiter() })
+        : await createLogin(config, options.baseDir, env, store, engine, upstream, appAuth);
       const authenticate = authenticator(login, metrics?.loginFailure);
       const metricsToken = config.server.metrics.token ? await resolveSecret(config.server.metrics.token, { baseDir: options.baseDir, env, path: 'server.metrics.token' }) : undefined;
       const configuredFeeds = await resolveConfiguredFeeds(config.feeds, { baseDir: options.baseDir, env });
@@ -96,11 +108,14 @@ export class Bridge {
           // Per request: without a publicUrl, a trusted proxy's X-Forwarded-Prefix sets the hrefs' prefix.
           (app, ctx) => registerDav(app, { store, refresh: engine, basePath, basePathFor: (request) => ctx.publicBase(request).prefix, authenticate }),
           feedPlugin({ store, tokens, authenticate, syncIntervalSeconds: config.sync.intervalSeconds, refresh: engine }),
+          // exchange.auth "oauth": /account and /oauth/callback (linking, device passwords).
+          ...(oauth ? [accountPlugin({ oauth, store, devicePasswords: new DevicePasswords(store.devicePasswords), engine, config })] : []),
         ],
       });
-      return new Bridge(app, store, engine, upstream, logger, oauth);
+      return new Bridge(app, store, engine, upstream, logger, oauth, appAuth);
     } catch (error) {
       await oauth?.close();
+      await appAuth?.close();
       store.close();
       throw error;
     }
@@ -122,6 +137,7 @@ export class Bridge {
     await this.engine.stop();
     await this.upstream.close();
     await this.oauth?.close();
+    await this.appAuth?.close();
     this.store.close();
   }
 }
@@ -130,7 +146,7 @@ function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost';
 }
 
-async function createLogin(config: Config, baseDir: string, env: NodeJS.ProcessEnv, store: SqliteStore, engine: SyncEngine, upstream: UpstreamFactory): Promise<ClientLogin> {
+async function createLogin(config: Config, baseDir: string, env: NodeJS.ProcessEnv, store: SqliteStore, engine: SyncEngine, upstream: UpstreamFactory, appAuth?: OAuthAppAuth): Promise<ClientLogin> {
   const limiter = new FailureLimiter({ maxFailures: config.login.rateLimit.maxFailures, windowMs: config.login.rateLimit.windowSeconds * 1000 });
   const filters = new Map(config.accounts.map((a) => [normalizeUser(a.username), a.calendars] as const));
 
@@ -143,7 +159,9 @@ async function createLogin(config: Config, baseDir: string, env: NodeJS.ProcessE
         return resolveSecret(ref, { baseDir, env, path: `accounts[${i}].${key}` });
       };
       const user = normalizeUser(account.username);
-      await engine.addAccount(user, upstream.sourceWithPassword({ username: account.username, password: await secret('password') }), account.calendars);
+      // oauth-app: the shared app token reads every mailbox; no Exchange password per account.
+      const source = appAuth ? upstream.sourceWithAuth(user, appAuth) : upstream.sourceWithPassword({ username: account.username, password: await secret('password') });
+      await engine.addAccount(user, source, account.calendars);
       clients.push({ user, clientPassword: await secret('clientPassword') });
     }
     return new AccountsLogin(clients, limiter);

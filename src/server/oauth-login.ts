@@ -9,6 +9,8 @@ import { DevicePasswordLogin } from '../auth/clients/device-passwords.js';
 import type { FailureLimiter } from '../auth/clients/rate-limit.js';
 import type { ClientLogin } from '../auth/clients/types.js';
 import type { OAuthRuntime } from '../auth/upstream/oauth-config.js';
+import type { OAuthAppAuth } from '../auth/upstream/oauth-app.js';
+import { normalizeUser } from '../auth/clients/passthrough.js';
 import type { SqliteStore } from '../store/sqlite/store.js';
 import type { SyncEngine } from '../store/sync/engine.js';
 import type { CalendarFilter } from '../store/sync/filter.js';
@@ -44,4 +46,16 @@ export async function devicePasswordLogin(o: DevicePasswordModeOptions): Promise
     limiter: o.limiter,
     acceptsUser: (user) => o.store.oauthGrants.get(user) !== undefined,
   });
+}
+
+/**
+ * login.mode "devicePasswords" with exchange.auth "oauth-app": there is no per-user grant, the
+ * admin's `accounts` list is the set of mailboxes. Each syncs from the start with the one shared
+ * app token; device passwords (created with `ewsdav device-password create`) are accepted only for
+ * those users, so a password row left behind for a removed account opens nothing.
+ */
+export async function appDevicePasswordLogin(o: Omit<DevicePasswordModeOptions, 'oauth'>, app: OAuthAppAuth): Promise<ClientLogin> {
+  const users = new Set(o.config.accounts.map((a) => normalizeUser(a.username)));
+  for (const user of users) await o.engine.addAccount(user, o.upstream.sourceWithAuth(user, app), o.filters.get(user));
+  return new DevicePasswordLogin({ rows: o.store.devicePasswords, limiter: o.limiter, acceptsUser: (user) => users.has(user) });
 }

@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import { BasicAuth } from '../auth/upstream/basic.js';
 import { NtlmAuth } from '../auth/upstream/ntlm.js';
 import type { UpstreamAuth } from '../auth/upstream/types.js';
+import { OAuthAppAuth } from '../auth/upstream/oauth-app.js';
+import { AppOnlySource } from '../auth/upstream/oauth-app-errors.js';
 import type { Logger } from '../log.js';
 import type { CalendarSource } from '../store/types.js';
 import { version } from '../cli/version.js';
@@ -101,7 +103,9 @@ export class UpstreamFactory {
 
   /** A source reading `mailbox` with a given provider (exchange.auth "oauth": one per linked user). */
   sourceWithAuth(mailbox: string, auth: UpstreamAuth): CalendarSource {
-    return new EwsCalendarSource({ transport: this.transport, auth, mailbox, logger: this.options.logger.child({ component: 'ews', mailbox }) });
+    const source = new EwsCalendarSource({ transport: this.transport, auth, mailbox, logger: this.options.logger.child({ component: 'ews', mailbox }) });
+    // exchange.auth "oauth-app": one shared provider for every mailbox; its refusals get app-only advice.
+    return auth instanceof OAuthAppAuth ? new AppOnlySource(source, auth.clientId) : source;
   }
 
   async close(): Promise<void> {

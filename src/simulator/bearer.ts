@@ -4,9 +4,13 @@
 // upn (delegate access is then checked by the EWS endpoint like for any user). Failures answer
 // 401 with Exchange Online's `WWW-Authenticate: Bearer …` and `x-ms-diagnostics`; the
 // "EWS allow-list" switch answers a valid token with an empty 403 (EwsAllowedAppIDs, §7).
+// App-only tokens (`roles` full_access_as_app, §5) get a stand-in principal that is no mailbox: the
+// EWS endpoint then demands ExchangeImpersonation of a mailbox inside the app's scope (the
+// RBAC for Applications / Application Access Policy switch below; none = every mailbox).
 
 import { type EntraTrust, ewsUnauthorizedHeaders, verifyAuthorizationHeader } from './entra/index.js';
 import { type AuthScheme, mailboxForLogon } from './auth.js';
+import type { Mailbox } from './mailbox/types.js';
 
 export interface BearerCounters {
   ok: number;
@@ -17,12 +21,16 @@ export interface BearerCounters {
   audiences: string[];
   scopes: string[];
   upns: string[];
+  /** Distinct app ids of accepted app-only tokens. */
+  apps: string[];
 }
 
 export interface BearerControl {
   /** false: the app id is not in EwsAllowedAppIDs (or EWSEnabled is False) → 403 for valid tokens. */
   setEwsAllowed(allowed: boolean): void;
   counters(): BearerCounters;
+  /** Mailboxes app-only tokens may impersonate (RBAC for Applications / AAP); undefined = all. */
+  setAppScope(mailboxes: readonly string[] | undefined): void;
   reset(): void;
 }
 
@@ -30,9 +38,20 @@ export interface BearerOptions {
   trust: EntraTrust;
   audience?: string;
   requiredScope?: string;
+  /** Role app-only tokens need, default full_access_as_app. */
+  requiredRole?: string;
+  /** Initial app scope (see BearerControl.setAppScope). */
+  appScope?: readonly string[];
 }
 
-const empty = (): BearerCounters => ({ ok: 0, refused: {}, forbidden: 0, audiences: [], scopes: [], upns: [] });
+const empty = (): BearerCounters => ({ ok: 0, refused: {}, forbidden: 0, audiences: [], scopes: [], upns: [], apps: [] });
+
+function appPrincipal(appId: string, mayImpersonate: (smtp: string) => boolean): Mailbox {
+  return {
+    smtp: `app:${appId}`, displayName: appId, logonNames: [], timeZone: 'UTC', delegates: [], canImpersonate: true,
+    appOnly: { appId, mayImpersonate }, folders: new Map(), items: new Map(), journals: new Map(),
+  };
+}
 const add = (list: string[], v: string | undefined): void => {
   if (v !== undefined && !list.includes(v)) list.push(v);
 };
@@ -40,7 +59,12 @@ const add = (list: string[], v: string | undefined): void => {
 export function bearerAuth(options: BearerOptions): AuthScheme & { control: BearerControl } {
   let allowed = true;
   let c = empty();
-  const verify = { trust: options.trust, audience: options.audience ?? 'https://outlook.office365.com', requiredScope: options.requiredScope ?? 'EWS.AccessAsUser.All' };
+  let scope: Set<string> | undefined = options.appScope ? new Set(options.appScope.map((m) => m.toLowerCase())) : undefined;
+  const mayImpersonate = (smtp: string): boolean => scope === undefined || scope.has(smtp.toLowerCase());
+  const verify = {
+    trust: options.trust, audience: options.audience ?? 'https://outlook.office365.com',
+    requiredScope: options.requiredScope ?? 'EWS.AccessAsUser.All', requiredRole: options.requiredRole ?? 'full_access_as_app',
+  };
   return {
     name: 'Bearer',
     challenge: () => ewsUnauthorizedHeaders(undefined)['www-authenticate']!,
@@ -51,7 +75,7 @@ export function bearerAuth(options: BearerOptions): AuthScheme & { control: Bear
         const { 'www-authenticate': www, ...headers } = ewsUnauthorizedHeaders(result);
         return { kind: 'fail', reason: result.reason, challenges: [www!], headers };
       }
-      const mailbox = result.kind === 'delegated' && result.upn ? mailboxForLogon(store, result.upn) : undefined;
+      const mailbox = result.kind === 'app' ? appPrincipal(result.appId, mayImpersonate) : result.upn ? mailboxForLogon(store, result.upn) : undefined;
       if (!mailbox) {
         c.refused['no-mailbox'] = (c.refused['no-mailbox'] ?? 0) + 1;
         return { kind: 'fail', reason: `no mailbox for ${result.upn ?? 'an app-only token'}`, challenges: [ewsUnauthorizedHeaders(undefined)['www-authenticate']!] };
@@ -64,6 +88,7 @@ export function bearerAuth(options: BearerOptions): AuthScheme & { control: Bear
       add(c.audiences, typeof result.claims.aud === 'string' ? result.claims.aud : undefined);
       for (const s of result.scopes) add(c.scopes, s);
       add(c.upns, result.upn);
+      if (result.kind === 'app') add(c.apps, result.appId);
       return { kind: 'ok', mailbox };
     },
     control: {
@@ -71,6 +96,9 @@ export function bearerAuth(options: BearerOptions): AuthScheme & { control: Bear
         allowed = v;
       },
       counters: () => structuredClone(c),
+      setAppScope: (mailboxes) => {
+        scope = mailboxes ? new Set(mailboxes.map((m) => m.toLowerCase())) : undefined;
+      },
       reset: () => {
         c = empty();
       },

@@ -115,8 +115,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const decision = authenticate(auth, header(headers.authorization), host, connectionId, store);
     const user = decision.kind === 'ok' ? decision.mailbox : undefined;
     const peeked = endpoint.peekOperation(body);
-    const match = { operation: peeked, mailbox: user?.smtp ?? entry.anchorMailbox };
-    const base = { ...entry, operation: peeked, user: user?.smtp, mailbox: user?.smtp, authScheme: decision.scheme };
+    // An app-only principal is no mailbox: until the SOAP header names one, the anchor is the best guess.
+    const principalMailbox = user?.appOnly ? entry.anchorMailbox : user?.smtp;
+    const match = { operation: peeked, mailbox: principalMailbox ?? entry.anchorMailbox };
+    const base = { ...entry, operation: peeked, user: user?.smtp, mailbox: principalMailbox, authScheme: decision.scheme };
 
     const extra = faults.take(['latency'], match)?.latencyMs ?? 0;
     if (latency.ms + extra > 0) await new Promise((r) => setTimeout(r, latency.ms + extra));
@@ -199,7 +201,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const busy = out.responseCodes.includes('ErrorServerBusy');
     stats.record({
       ...base, status: out.status, operation: out.operation, mailbox: out.mailboxes[0] ?? base.mailbox,
-      responseCodes: out.responseCodes, ...(busy ? { injected: 'serverBusy' } : {}),
+      responseCodes: out.responseCodes, ...(busy ? { injected: 'serverBusy' } : {}), ...(out.impersonated !== undefined ? { impersonated: out.impersonated } : {}),
     });
   }
 

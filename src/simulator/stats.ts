@@ -13,6 +13,8 @@ export interface RequestLogEntry {
   user?: string;
   authScheme?: string;
   anchorMailbox?: string;
+  /** ExchangeImpersonation target of the SOAP header (app-only tokens). */
+  impersonated?: string;
   userAgent?: string;
   responseCodes?: string[];
   injected?: string;

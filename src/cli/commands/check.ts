@@ -44,6 +44,9 @@ export async function runCheck(args: string[], deps: CheckDeps = {}): Promise<nu
   if (config.exchange.auth === 'oauth') {
     return (await import('./check-oauth.js')).checkOAuth(loaded, { ...(values.user !== undefined ? { user: values.user } : {}), json: values.json === true }, deps);
   }
+  if (config.exchange.auth === 'oauth-app') {
+    return (await import('./check-oauth-app.js')).checkOAuthApp(loaded, { ...(values.user !== undefined ? { user: values.user } : {}), json: values.json === true }, deps);
+  }
 
   const targets = selectAccounts(config, values.user);
   const factory = new UpstreamFactory({ config, logger: silentLogger(), ...(deps.connect ? { connect: deps.connect } : {}) });

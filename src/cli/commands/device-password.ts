@@ -34,7 +34,9 @@ export async function runDevicePassword(args: string[], deps: { env?: NodeJS.Pro
   try {
     switch (action) {
       case 'create': {
-        if (!store.oauthGrants.get(user)) throw new CliError(`device-password create: ${user} is not linked to Microsoft 365 yet; run: ewsdav link ${user}`, 1);
+        // oauth-app has no per-user grant: the configured accounts are the mailboxes the bridge serves.
+        const appOnlyAccount = loaded.config.exchange.auth === 'oauth-app' && loaded.config.accounts.some((a) => normalizeUser(a.username) === user);
+        if (!appOnlyAccount && !store.oauthGrants.get(user)) throw new CliError(`device-password create: ${user} is not linked to Microsoft 365 yet; run: ewsdav link ${user}`, 1);
         const created = await passwords.create(user, name);
         if (values.json) printJson({ ...json(created), password: created.password });
         else process.stdout.write(`Device password "${created.name}" for ${user}:\n\n    ${created.password}\n\nEnter it in the calendar app with the user name ${user}. It is shown only now; the bridge keeps only a hash.\nRevoke it with: ewsdav device-password revoke ${user} "${created.name}"\n`);

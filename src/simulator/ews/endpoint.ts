@@ -42,6 +42,8 @@ export interface EwsOutcome {
   operation?: string;
   mailboxes: string[];
   responseCodes: string[];
+  /** The ExchangeImpersonation target named in the SOAP header, if any (request log). */
+  impersonated?: string;
 }
 
 export interface EwsCallInfo {
@@ -66,8 +68,10 @@ export class EwsEndpoint {
   handle(xml: string, principal: Mailbox, inject?: (info: EwsCallInfo) => InjectedEwsError | undefined): EwsOutcome {
     const mailboxes = new Set<string>([principal.smtp]);
     let operation: string | undefined;
+    let impersonated: string | undefined;
     try {
       const req = readEnvelope(xml, this.server());
+      impersonated = req.impersonation?.value;
       const node = req.body;
       operation = node.local;
       if (node.ns !== NS_M) throw schemaError(node, `The element '${node.local}' in namespace '${node.ns}' is not an EWS operation.`);
@@ -96,20 +100,33 @@ export class EwsEndpoint {
       for (const m of ctx.touched) mailboxes.add(m);
       return {
         status: 200, body: successEnvelope(this.server(), writeResponse(op.name, messages)), operation,
-        mailboxes: [...mailboxes], responseCodes: messages.map((m) => m.code),
+        mailboxes: [...mailboxes], responseCodes: messages.map((m) => m.code), ...(impersonated !== undefined ? { impersonated } : {}),
       };
     } catch (err) {
       if (!(err instanceof EwsFault)) throw err;
-      return { status: 500, body: faultEnvelope(err), operation, mailboxes: [...mailboxes], responseCodes: [err.code] };
+      return { status: 500, body: faultEnvelope(err), operation, mailboxes: [...mailboxes], responseCodes: [err.code], ...(impersonated !== undefined ? { impersonated } : {}) };
     }
   }
 
   /** ExchangeImpersonation (EWS-NOTES §1.3, WSR/exchangeimpersonation): only principals allowed to impersonate. */
   private actingUser(principal: Mailbox, impersonated: string | undefined): Mailbox {
+    if (principal.appOnly) return this.appTarget(principal.appOnly, impersonated);
     if (impersonated === undefined) return principal;
     const target = this.store.mailbox(impersonated);
     if (!principal.canImpersonate) throw new EwsFault('ErrorImpersonateUserDenied');
     if (!target) throw new EwsFault('ErrorNonExistentMailbox');
+    return target;
+  }
+
+  /** App-only tokens (full_access_as_app) act only through impersonation, within the app's RBAC/AAP scope. */
+  private appTarget(app: NonNullable<Mailbox['appOnly']>, impersonated: string | undefined): Mailbox {
+    if (impersonated === undefined) {
+      // Exchange Online's answer, [observed] (OAUTH-NOTES §5).
+      throw new EwsFault('ErrorInvalidExchangeImpersonationHeaderData', 'ExchangeImpersonation SOAP header must be present for this type of OAuth token.');
+    }
+    const target = this.store.mailbox(impersonated);
+    if (!target) throw new EwsFault('ErrorNonExistentMailbox');
+    if (!app.mayImpersonate(target.smtp)) throw new EwsFault('ErrorImpersonateUserDenied');
     return target;
   }
 }

@@ -110,6 +110,11 @@ export interface Mailbox {
   delegates: string[];
   /** May use ExchangeImpersonation for any mailbox (app-only style). */
   canImpersonate: boolean;
+  /**
+   * Set only on the stand-in principal of an app-only Bearer token (../bearer.ts): such a token
+   * names no mailbox, so every request must impersonate one the app may open (OAUTH-NOTES §5).
+   */
+  appOnly?: { appId: string; mayImpersonate(smtp: string): boolean };
   folders: Map<string, Folder>;
   items: Map<string, StoredItem>;
   /** Per-folder change journal that SyncFolderItems replays (EWS-NOTES §10). */
