@@ -114,7 +114,7 @@ const Exchange = obj(
         format: 'uri',
         pattern: `^(?:https://[^/?#\\s]+|${LOOPBACK_HTTP})(?:[/?#]\\S*)?$`,
         [Expected]: 'an https URL or a loopback http URL',
-        description: 'EWS endpoint, e.g. "https://mail.example.org/EWS/Exchange.asmx" (on-prem) or "https://outlook.office365.com/EWS/Exchange.asmx" (Exchange Online). Plain http only for 127.0.0.1, ::1 and localhost. Omit for Autodiscover (planned).',
+        description: 'EWS endpoint, e.g. "https://mail.example.org/EWS/Exchange.asmx" (on-prem) or "https://outlook.office365.com/EWS/Exchange.asmx" (Exchange Online). Plain http only for 127.0.0.1, ::1 and localhost. Omit it to find the EWS URL of each mailbox with Autodiscover (on-prem; cached per domain); with oauth/oauth-app it defaults to the Exchange Online endpoint.',
       }),
     ),
     auth: oneOf(UPSTREAM_AUTH, {

@@ -36,7 +36,7 @@ export interface BridgeOptions {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   /** Upstream connect options (tests resolve host names to loopback here). */
-  connect?: buildConnector.BuildOptions;
+  connect?: buildConnector.BuildOptions | buildConnector.connector;
   /** Connect options for the Entra authority (exchange.auth "oauth"; tests trust the fake's CA here). */
   authorityConnect?: buildConnector.BuildOptions;
 }

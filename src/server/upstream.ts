@@ -2,11 +2,13 @@
 // call, so it serves every mailbox) and one CalendarSource per mailbox. The only place that picks
 // between upstreams and auth providers; front-ends and the store see only CalendarSource.
 
-import type { buildConnector } from 'undici';
+import { Agent, type buildConnector } from 'undici';
 import type { Config } from '../config/index.js';
 import { EwsdavError } from '../errors.js';
 import { EwsTransport, type EwsCallEvent } from '../exchange/call.js';
 import { EwsCalendarSource } from '../exchange/source.js';
+import { autodiscover } from '../exchange/autodiscover.js';
+import { DiscoveringSource } from '../exchange/discovering-source.js';
 import { createHash } from 'node:crypto';
 import { BasicAuth } from '../auth/upstream/basic.js';
 import { NtlmAuth } from '../auth/upstream/ntlm.js';
@@ -21,7 +23,7 @@ export interface UpstreamFactoryOptions {
   config: Config;
   logger: Logger;
   /** Connect options for the upstream HTTP client (tests resolve host names to loopback here). */
-  connect?: buildConnector.BuildOptions;
+  connect?: buildConnector.BuildOptions | buildConnector.connector;
   /** Told about every EWS attempt (metrics). */
   observe?: (event: EwsCallEvent) => void;
 }
@@ -31,9 +33,15 @@ export interface PasswordCredentials {
   password: string;
 }
 
+/** Exchange Online's fixed endpoint (EWS-NOTES §13): OAuth deployments need no Autodiscover. */
+const EXCHANGE_ONLINE_EWS = 'https://outlook.office365.com/EWS/Exchange.asmx';
+
 export class UpstreamFactory {
-  readonly transport: EwsTransport;
   private readonly options: UpstreamFactoryOptions;
+  /** The configured EWS URL; undefined: each mailbox's URL comes from Autodiscover. */
+  readonly ewsUrl: string | undefined;
+  // One transport per EWS URL (normally exactly one): auth is per call, so it serves every mailbox.
+  private readonly transports = new Map<string, EwsTransport>();
 
   constructor(options: UpstreamFactoryOptions) {
     this.options = options;
@@ -43,22 +51,37 @@ export class UpstreamFactory {
         hint: 'Use "ews" (the default) for now; Microsoft Graph support is being built.',
       });
     }
-    if (!exchange.url) {
-      throw new EwsdavError('EWSDAV_ERR_CONFIG_INVALID', 'exchange.url is required in this version of ewsdav.', {
-        hint: 'Set exchange.url to your EWS endpoint, e.g. "https://mail.example.org/EWS/Exchange.asmx".',
+    this.ewsUrl = exchange.url ?? (exchange.auth === 'oauth' || exchange.auth === 'oauth-app' ? EXCHANGE_ONLINE_EWS : undefined);
+  }
+
+  /** The transport of the configured URL (Autodiscover deployments: of the first URL found). */
+  get transport(): EwsTransport {
+    if (this.ewsUrl) return this.transportFor(this.ewsUrl);
+    const first = this.transports.values().next().value;
+    if (!first) throw new EwsdavError('EWSDAV_ERR_CONFIG_INVALID', 'No EWS URL is known yet: it is found with Autodiscover on the first sign-in.');
+    return first;
+  }
+
+  transportFor(url: string): EwsTransport {
+    let transport = this.transports.get(url);
+    if (!transport) {
+      const { exchange } = this.options.config;
+      const { connect } = this.options;
+      transport = new EwsTransport({
+        url,
+        serverVersion: exchange.version,
+        timeoutMs: exchange.timeoutSeconds * 1000,
+        maxResponseBytes: exchange.maxResponseBytes,
+        maxConcurrencyPerMailbox: exchange.maxConcurrency,
+        userAgent: exchange.userAgent ?? `ewsdav/${version}`,
+        logger: this.options.logger.child({ component: 'ews' }),
+        ...(connect && typeof connect !== 'function' ? { connect } : {}),
+        ...(typeof connect === 'function' ? { dispatcher: new Agent({ connect }) } : {}),
+        ...(this.options.observe ? { observe: this.options.observe } : {}),
       });
+      this.transports.set(url, transport);
     }
-    this.transport = new EwsTransport({
-      url: exchange.url,
-      serverVersion: exchange.version,
-      timeoutMs: exchange.timeoutSeconds * 1000,
-      maxResponseBytes: exchange.maxResponseBytes,
-      maxConcurrencyPerMailbox: exchange.maxConcurrency,
-      userAgent: exchange.userAgent ?? `ewsdav/${version}`,
-      logger: options.logger.child({ component: 'ews' }),
-      ...(options.connect ? { connect: options.connect } : {}),
-      ...(options.observe ? { observe: options.observe } : {}),
-    });
+    return transport;
   }
 
   /** The upstream auth provider for a mailbox's password credentials. */
@@ -66,8 +89,8 @@ export class UpstreamFactory {
     const scheme = this.options.config.exchange.auth;
     if (scheme === 'basic') return new BasicAuth({ username: credentials.username, password: credentials.password });
     if (scheme === 'ntlm') return this.ntlmAuth(credentials);
-    throw new EwsdavError('EWSDAV_ERR_CONFIG_INVALID', `exchange.auth "${scheme}" is not available in this version of ewsdav.`, {
-      hint: 'OAuth sign-in is being built; on-prem Exchange accepts "basic" and "ntlm".',
+    throw new EwsdavError('EWSDAV_ERR_CONFIG_INVALID', `exchange.auth "${scheme}" does not sign in with passwords.`, {
+      hint: 'With OAuth each user links their Microsoft 365 account (ewsdav link, or the /account page); "basic" and "ntlm" take passwords.',
     });
   }
 
@@ -93,17 +116,25 @@ export class UpstreamFactory {
 
   /** A source reading `mailbox` with a password; the mailbox is the login name unless given. */
   sourceWithPassword(credentials: PasswordCredentials, mailbox = mailboxOf(credentials.username)): CalendarSource {
-    return new EwsCalendarSource({
-      transport: this.transport,
-      auth: this.passwordAuth(credentials),
-      mailbox,
-      logger: this.options.logger.child({ component: 'ews', mailbox }),
-    });
+    return this.sourceWithAuth(mailbox, this.passwordAuth(credentials));
   }
 
   /** A source reading `mailbox` with a given provider (exchange.auth "oauth": one per linked user). */
   sourceWithAuth(mailbox: string, auth: UpstreamAuth): CalendarSource {
-    const source = new EwsCalendarSource({ transport: this.transport, auth, mailbox, logger: this.options.logger.child({ component: 'ews', mailbox }) });
+    if (!this.ewsUrl) {
+      const { connect } = this.options;
+      // exchange.url omitted: the mailbox's domain says where EWS is (cached per domain).
+      return new DiscoveringSource(
+        mailbox,
+        () => autodiscover({ email: mailbox, auth, ...(connect && typeof connect !== 'function' ? { connect } : {}), ...(typeof connect === 'function' ? { dispatcher: new Agent({ connect }) } : {}) }),
+        (url) => this.ewsSource(url, mailbox, auth),
+      );
+    }
+    return this.ewsSource(this.ewsUrl, mailbox, auth);
+  }
+
+  private ewsSource(url: string, mailbox: string, auth: UpstreamAuth): CalendarSource {
+    const source = new EwsCalendarSource({ transport: this.transportFor(url), auth, mailbox, logger: this.options.logger.child({ component: 'ews', mailbox }) });
     // exchange.auth "oauth-app": one shared provider for every mailbox; its refusals get app-only advice.
     return auth instanceof OAuthAppAuth ? new AppOnlySource(source, auth.clientId) : source;
   }
@@ -111,7 +142,8 @@ export class UpstreamFactory {
   async close(): Promise<void> {
     await Promise.all([...this.ntlm.values()].map((auth) => auth.close()));
     this.ntlm.clear();
-    await this.transport.close();
+    await Promise.all([...this.transports.values()].map((t) => t.close()));
+    this.transports.clear();
   }
 }
 

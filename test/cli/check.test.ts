@@ -10,6 +10,8 @@ import { runCheck, type CheckDeps } from '../../src/cli/commands/check.js';
 import { startSimulator, DEMO_USER } from '../../src/simulator/index.js';
 import { loopbackLookup, makeCertificates, startTlsFront } from '../support/tls.js';
 import { NtlmServer, ntlmAuth } from '../../src/simulator/ntlm/index.js';
+import { AutodiscoverEndpoint } from '../../src/simulator/autodiscover/endpoint.js';
+import { buildConnector } from 'undici';
 
 const sim = await startSimulator({ demo: true });
 t.teardown(() => sim.close());
@@ -130,4 +132,25 @@ t.test('NTLM on-prem: exchange.auth "ntlm" logs in; "basic" against an NTLM-only
   const wrong = await check(['--config', configFile('basic-vs-ntlm', onPrem.ewsUrl), '--user', DEMO_USER.smtp]);
   t.equal(wrong.code, 1);
   t.match(wrong.out, /set exchange\.auth to "ntlm"/);
+});
+
+t.test('no exchange.url: Autodiscover finds EWS from the address, and check shows how', async (t) => {
+  const ad = new AutodiscoverEndpoint();
+  const onPrem = await startSimulator({ demo: true, autodiscover: ad });
+  t.teardown(() => onPrem.close());
+  const certs = makeCertificates(['example.com', 'autodiscover.example.com', 'mail.example.com']);
+  const simPort = Number(new URL(onPrem.url).port);
+  const front = await startTlsFront(certs, simPort);
+  t.teardown(() => front.close());
+  // Every name is loopback and every https port the TLS front: the product code sees the real
+  // https://example.com/autodiscover/… URLs (EWS-NOTES §13) without a special case.
+  const tlsConnect = buildConnector({ ca: certs.ca, lookup: loopbackLookup() });
+  const connect: buildConnector.connector = (opts, cb) => tlsConnect({ ...opts, port: opts.protocol === 'https:' ? String(front.port) : String(simPort) }, cb);
+  const file = join(dir, 'autodiscover.json');
+  writeFileSync(file, JSON.stringify({ exchange: { auth: 'basic' }, store: { dataDir: join(dir, 'data') } }));
+  const { code, out } = await check(['--config', file, '--user', DEMO_USER.smtp], { connect });
+  t.equal(code, 0, out);
+  t.match(out, /EWS URL found by Autodiscover: https:\/\//);
+  t.match(out, /POST https:\/\/example\.com\/autodiscover\/autodiscover\.xml/);
+  t.match(out, /Calendar\s+\d+ items/);
 });

@@ -34,7 +34,7 @@ const errorJson = (e: EwsdavError): ErrorJson => ({ code: e.code, category: e.ca
 export async function checkOAuthApp(
   loaded: LoadedConfig,
   options: { user?: string; json?: boolean },
-  deps: { env?: NodeJS.ProcessEnv; connect?: buildConnector.BuildOptions; authorityConnect?: buildConnector.BuildOptions; out?: (text: string) => void },
+  deps: { env?: NodeJS.ProcessEnv; connect?: buildConnector.BuildOptions | buildConnector.connector; authorityConnect?: buildConnector.BuildOptions; out?: (text: string) => void },
 ): Promise<number> {
   const { config } = loaded;
   const out = deps.out ?? ((text: string) => process.stdout.write(text));

@@ -22,7 +22,7 @@ export interface OAuthCheckResult {
 export async function checkOAuth(
   loaded: LoadedConfig,
   options: { user?: string; json?: boolean },
-  deps: { env?: NodeJS.ProcessEnv; connect?: buildConnector.BuildOptions; authorityConnect?: buildConnector.BuildOptions; out?: (text: string) => void },
+  deps: { env?: NodeJS.ProcessEnv; connect?: buildConnector.BuildOptions | buildConnector.connector; authorityConnect?: buildConnector.BuildOptions; out?: (text: string) => void },
 ): Promise<number> {
   const { config } = loaded;
   const out = deps.out ?? ((text: string) => process.stdout.write(text));

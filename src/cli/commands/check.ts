@@ -6,12 +6,14 @@ import { loadConfig, resolveSecret, type AccountConfig, type Config } from '../.
 import { EwsdavError } from '../../errors.js';
 import { silentLogger } from '../../log.js';
 import { UpstreamFactory } from '../../server/upstream.js';
+import { DiscoveringSource } from '../../exchange/discovering-source.js';
+import type { AutodiscoverStep } from '../../exchange/autodiscover.js';
 import { CliError, parseCommandArgs, printJson, promptPassword } from '../io.js';
 
 export interface CheckDeps {
   env?: NodeJS.ProcessEnv;
-  /** Upstream connect options (tests resolve host names to loopback). */
-  connect?: buildConnector.BuildOptions;
+  /** Upstream connect options or a connector (tests resolve host names, and ports, to loopback). */
+  connect?: buildConnector.BuildOptions | buildConnector.connector;
   /** exchange.auth "oauth": connect options for the authority (a private CA). */
   authorityConnect?: buildConnector.BuildOptions;
   out?: (text: string) => void;
@@ -31,6 +33,8 @@ export interface CheckResult {
   serverVersion?: string;
   roundTripMs?: number;
   calendars?: CalendarLine[];
+  /** exchange.url omitted: the EWS URL Autodiscover found, and each step it took (or tried). */
+  autodiscover?: { ewsUrl?: string; steps: AutodiscoverStep[] };
   error?: { code: string; category: string; message: string; hint?: string };
 }
 
@@ -97,21 +101,29 @@ async function checkOne(factory: UpstreamFactory, username: string, password: st
     const { serverVersion } = await source.verify();
     const roundTripMs = Math.round(performance.now() - started);
     const calendars = await source.listCalendars();
+    const discovery = source instanceof DiscoveringSource ? source.discovery : undefined;
     return {
       user: username,
       ok: true,
       ...(serverVersion ? { serverVersion } : {}),
       roundTripMs,
+      ...(discovery ? { autodiscover: { ewsUrl: discovery.ewsUrl, steps: discovery.steps } } : {}),
       calendars: calendars.map((c) => ({ name: c.name, kind: c.kind, readOnly: c.readOnly, ...(c.itemCount !== undefined ? { itemCount: c.itemCount } : {}) })),
     };
   } catch (error) {
     if (!(error instanceof EwsdavError)) throw error;
+    const steps = Array.isArray(error.details['steps']) ? (error.details['steps'] as AutodiscoverStep[]) : undefined;
     return {
       user: username,
       ok: false,
+      ...(steps ? { autodiscover: { steps } } : {}),
       error: { code: error.code, category: error.category, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
     };
   }
+}
+
+function formatSteps(steps: readonly AutodiscoverStep[]): string[] {
+  return steps.map((step) => `      ${step.method.padEnd(4)} ${step.url}  → ${step.result}`);
 }
 
 function formatText(config: Config, results: CheckResult[]): string {
@@ -119,6 +131,7 @@ function formatText(config: Config, results: CheckResult[]): string {
   for (const r of results) {
     if (r.ok) {
       lines.push(`✓ ${r.user}: logged in — ${r.serverVersion ?? 'unknown server version'}, ${r.roundTripMs} ms round trip`);
+      if (r.autodiscover?.ewsUrl) lines.push(`    EWS URL found by Autodiscover: ${r.autodiscover.ewsUrl}`, ...formatSteps(r.autodiscover.steps));
       const width = Math.max(8, ...(r.calendars ?? []).map((c) => c.name.length));
       for (const c of r.calendars ?? []) {
         const flags = [c.kind !== 'secondary' ? c.kind : '', c.readOnly ? 'read-only' : ''].filter(Boolean).join(', ');
@@ -127,6 +140,7 @@ function formatText(config: Config, results: CheckResult[]): string {
     } else {
       lines.push(`✗ ${r.user}: ${r.error?.message}`);
       if (r.error?.hint) lines.push(...r.error.hint.split('\n').map((l) => `    ${l}`));
+      if (r.autodiscover) lines.push('    Autodiscover tried:', ...formatSteps(r.autodiscover.steps));
       lines.push(`    [${r.error?.code}]`);
     }
     lines.push('');
