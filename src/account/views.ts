@@ -82,6 +82,13 @@ function linkState(grant: GrantRecord | undefined): SafeHtml {
   return html`<p role="alert" id="link-state">Needs re-link: ${grant.reason ?? 'Microsoft refused the stored grant.'}</p>`;
 }
 
+/** Reconnect is the one thing to do when the grant needs a re-link, so it is then the primary button. */
+function reconnect(grant: GrantRecord | undefined): SafeHtml {
+  return grant?.state === 'needs-relink'
+    ? html`<button type="submit" id="reconnect">Reconnect to Microsoft 365</button>`
+    : html`<button type="submit" class="secondary" id="reconnect">Reconnect</button>`;
+}
+
 function settings(v: AccountView, created: { name: string; password: string }): SafeHtml {
   const url = new URL(v.base);
   const server = `${url.host}${url.pathname.replace(/\/$/, '')}`;
@@ -110,7 +117,7 @@ export function accountPage(prefix: string, v: AccountView): string {
   return layout(prefix, 'Your calendar bridge', html`${alert(v.error?.message, v.error?.hint)}${v.notice ? html`<p class="ok" role="status">${v.notice}</p>` : ''}
 ${v.created ? settings(v, v.created) : ''}
 <section aria-labelledby="acct-h"><h2 id="acct-h">Microsoft 365</h2><p>Signed in as <strong id="user">${v.user}</strong>.</p>${linkState(v.grant)}${v.syncError ? html`<p role="alert">Sync: ${v.syncError}</p>` : ''}
-<form method="post" action="account/signin">${csrfField(v.csrf)}<button type="submit" class="secondary">Reconnect</button></form>${paste}</section>
+<form method="post" action="account/signin">${csrfField(v.csrf)}${reconnect(v.grant)}</form>${paste}</section>
 <section aria-labelledby="cal-h"><h2 id="cal-h">Calendars</h2>${calendars}</section>
 <section aria-labelledby="dev-h"><h2 id="dev-h">Device passwords</h2>
 <p>Each calendar app gets its own password. Log in with <code>${v.user}</code> and the password; server <code>${v.base}</code>.</p>${devices}

@@ -26,7 +26,7 @@ import { UpstreamFactory } from './upstream.js';
 import { createOAuthRuntime, type OAuthRuntime } from '../auth/upstream/oauth-config.js';
 import { DevicePasswords } from '../auth/clients/device-passwords.js';
 import { accountPlugin } from '../account/index.js';
-import { devicePasswordLogin, syncLinkedUser, appDevicePasswordLogin } from './oauth-login.js';
+import { devicePasswordLogin, syncLinkedUser, appDevicePasswordLogin, LinkWatcher } from './oauth-login.js';
 import { createOAuthAppAuth, type OAuthAppAuth } from '../auth/upstream/oauth-app.js';
 
 export interface BridgeOptions {
@@ -52,6 +52,8 @@ export class Bridge {
     readonly oauth?: OAuthRuntime,
     /** exchange.auth "oauth-app": the one app-token provider every configured mailbox shares. */
     readonly appAuth?: OAuthAppAuth,
+    /** exchange.auth "oauth": restarts sync for grants (re-)linked by another process; tests call check(). */
+    readonly links?: LinkWatcher,
   ) {}
 
   static async create(options: BridgeOptions): Promise<Bridge> {
@@ -61,6 +63,7 @@ export class Bridge {
     const store = new SqliteStore({ dataDir: config.store.dataDir });
     let oauth: OAuthRuntime | undefined;
     let appAuth: OAuthAppAuth | undefined;
+    let links: LinkWatcher | undefined;
     try {
       // Metrics first: the layers below report to it through plain callbacks, never prom-client.
       const metrics = config.server.metrics.enabled ? new BridgeMetrics() : undefined;
@@ -78,8 +81,10 @@ export class Bridge {
           baseDir: options.baseDir, env, grants: store.oauthGrants, logger,
           ...(options.authorityConnect ? { authorityConnect: options.authorityConnect } : {}),
           // A (re-)link restarts the account with the new grant: same user row, calendars and ETags.
-          onLinked: (r) => syncLinkedUser({ engine, upstream, oauth, filters }, r.user),
+          // Through the watcher, so its periodic check knows this link is already running.
+          onLinked: (r) => (links ? links.restart(r.user) : syncLinkedUser({ engine, upstream, oauth, filters }, r.user)),
         });
+        links = new LinkWatcher({ store, engine, upstream, oauth, filters, logger: logger.child({ component: 'oauth' }) });
       }
       if (config.exchange.auth === 'oauth-app') {
         appAuth = await createOAuthAppAuth(config, { baseDir: options.baseDir, env, logger, ...(options.authorityConnect ? { authorityConnect: options.authorityConnect } : {}) });
@@ -88,7 +93,7 @@ export class Bridge {
       const login = config.login.mode === 'devicePasswords'
         ? appAuth
           ? await appDevicePasswordLogin({ config, store, engine, upstream, filters, limiter: limiter() }, appAuth)
-          : await devicePasswordLogin({ config, store, engine, upstream, oauth, filters, limiter: limiter() })
+          : await devicePasswordLogin({ config, store, engine, upstream, oauth, filters, limiter: limiter(), logger }, links)
         : await createLogin(config, options.baseDir, env, store, engine, upstream, appAuth);
       const authenticate = authenticator(login, metrics?.loginFailure);
       const metricsToken = config.server.metrics.token ? await resolveSecret(config.server.metrics.token, { baseDir: options.baseDir, env, path: 'server.metrics.token' }) : undefined;
@@ -112,7 +117,7 @@ export class Bridge {
           ...(oauth ? [accountPlugin({ oauth, store, devicePasswords: new DevicePasswords(store.devicePasswords), engine, config })] : []),
         ],
       });
-      return new Bridge(app, store, engine, upstream, logger, oauth, appAuth);
+      return new Bridge(app, store, engine, upstream, logger, oauth, appAuth, links);
     } catch (error) {
       await oauth?.close();
       await appAuth?.close();
@@ -125,6 +130,7 @@ export class Bridge {
   async listen(host: string, port: number): Promise<string> {
     const address = await this.app.listen({ host, port });
     this.engine.start();
+    this.links?.startTimer();
     if (!isLoopback(host)) {
       this.logger.warn({ host }, 'listening on a non-loopback address over plain http: put a TLS-terminating reverse proxy in front (docs/deploy.md), or passwords travel in clear text');
     }
@@ -133,6 +139,7 @@ export class Bridge {
 
   /** Graceful: stop taking requests, let in-flight ones finish, stop sync, close the store. */
   async close(): Promise<void> {
+    this.links?.stopTimer();
     await this.app.close();
     await this.engine.stop();
     await this.upstream.close();

@@ -124,6 +124,30 @@ t.test('device passwords from the page: created once, listed, revoked', async (t
   t.match(after.body, /No device passwords yet/);
 });
 
+t.test('revoked grant: the page says needs re-link with the reason, Reconnect renews it', async (t) => {
+  entra.control.revokeUser(MARA.upn);
+  entra.control.expireAllAccessTokens();
+  await bridge.engine.syncNow(MARA.upn);
+  t.match(bridge.store.oauthGrants.get(MARA.upn), { state: 'needs-relink' });
+  const page = await app.inject({ url: '/account', headers: { cookie } });
+  t.equal(page.statusCode, 200, 'the session outlives the grant');
+  t.match(page.body, /<p role="alert" id="link-state">Needs re-link: [^<]*AADSTS50173/, 'needs re-link, with Microsoft\'s reason');
+  t.match(page.body, /<form method="post" action="account\/signin"><input type="hidden" name="csrf" value="[^"]+"><button type="submit" id="reconnect">Reconnect to Microsoft 365<\/button><\/form>/, 'Reconnect as the primary button');
+  t.notMatch(page.body, /class="ok" id="link-state"/, 'not shown as linked');
+  csrf = csrfOf(page.body);
+  const start = await post('/account/signin', cookie, { csrf });
+  t.equal(start.statusCode, 303);
+  const back = new URL(await signInVia(client, String(start.headers.location), MARA));
+  const res = await app.inject({ url: `${back.pathname}${back.search}`, headers: { cookie } });
+  t.match(res.body, /Re-linked mara@contoso\.com/);
+  cookie = cookieOf(res.headers['set-cookie']);
+  const after = await app.inject({ url: '/account', headers: { cookie } });
+  t.match(after.body, /class="ok" id="link-state">Linked to Microsoft 365/);
+  t.match(after.body, /class="secondary" id="reconnect">Reconnect</);
+  t.notOk(bridge.engine.status().find((a) => a.user === MARA.upn)?.state === 'needs-credentials', 'sync restarted');
+  csrf = csrfOf(after.body);
+});
+
 t.test('sign out ends the session', async (t) => {
   const res = await post('/account/signout', cookie, { csrf });
   t.equal(res.statusCode, 303);

@@ -70,6 +70,9 @@ export class OAuthGrantRows {
       saveCache: p('UPDATE oauth_grants SET cache = ?, expires_at = coalesce(?, expires_at), updated_at = ? WHERE user = ?'),
       relink: p("UPDATE oauth_grants SET state = 'needs-relink', reason = ?, updated_at = ? WHERE user = ?"),
       remove: p('DELETE FROM oauth_grants WHERE user = ?'),
+      // Without the cache blob: read every 30 s and on logins by the running bridge.
+      stamps: p<StampRow>('SELECT user, state, linked_at FROM oauth_grants'),
+      stamp: p<StampRow>('SELECT user, state, linked_at FROM oauth_grants WHERE user = ?'),
     };
   }
 
@@ -99,7 +102,35 @@ export class OAuthGrantRows {
   remove(user: string): void {
     this.s.remove.run(user);
   }
+
+  /**
+   * Which grants exist, their state and when each was last (re)linked. linked_at changes only on
+   * a link (refreshes and stops touch updated_at), so a process sees another one's re-link here.
+   */
+  stamps(): GrantStamp[] {
+    return this.s.stamps.all().map(toStamp);
+  }
+
+  /** One user's stamp: a primary-key probe, cheap enough for every client login. */
+  stamp(user: string): GrantStamp | undefined {
+    const row = this.s.stamp.get(user);
+    return row && toStamp(row);
+  }
 }
+
+export interface GrantStamp {
+  user: string;
+  state: GrantState;
+  linkedAt: number;
+}
+
+interface StampRow {
+  user: string;
+  state: GrantState;
+  linked_at: number;
+}
+
+const toStamp = (r: StampRow): GrantStamp => ({ user: r.user, state: r.state, linkedAt: r.linked_at });
 
 export interface DevicePasswordRecord {
   id: string;
