@@ -46,8 +46,8 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'demo',
-    synopsis: 'demo [--port N] [--host H] [--data DIR]',
-    summary: 'the bundled Exchange simulator with a demo mailbox, plus the bridge',
+    synopsis: 'demo [--oauth] [--port N] [--host H] [--data DIR]',
+    summary: 'the bundled Exchange simulator with a demo mailbox, plus the bridge (--oauth: Exchange Online-style sign-in with a fake Entra ID)',
     run: async (args) => (await import('./commands/demo.js')).runDemo(args),
   },
 ];

@@ -1,5 +1,6 @@
 // `ewsdav demo` (and `npm start` without a configuration): the bundled EWS simulator with the demo
 // mailbox, plus the bridge in front of it, with the settings to type into a calendar app.
+// `--oauth`: the Exchange Online sign-in path against the fake Entra authority (demo-oauth.ts).
 
 import { resolve } from 'node:path';
 import { validateConfig } from '../../config/index.js';
@@ -13,10 +14,16 @@ export async function runDemo(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('demo', args, {
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
-    data: { type: 'string', default: './data/demo' },
+    data: { type: 'string' },
+    oauth: { type: 'boolean', default: false },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`demo: --port must be a port number, got "${values.port}"`);
+
+  if (values.oauth) {
+    const { runDemoOAuth } = await import('./demo-oauth.js');
+    return runDemoOAuth({ host: values.host, port, data: values.data ?? './data/demo-oauth' });
+  }
 
   const simulator = await startSimulator({ demo: true });
   const config = validateConfig({
@@ -25,7 +32,7 @@ export async function runDemo(args: string[]): Promise<number> {
     // Accounts mode syncs the demo mailbox right away; a client logs in with the same name and password.
     login: { mode: 'accounts' },
     accounts: [{ id: 'demo', username: DEMO_USER.smtp, password: DEMO_USER.password, clientPassword: DEMO_USER.password }],
-    store: { dataDir: resolve(values.data) },
+    store: { dataDir: resolve(values.data ?? './data/demo') },
     logging: { level: 'warn' },
   });
   const logger = createLogger({ level: config.logging.level });
