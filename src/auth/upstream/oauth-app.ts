@@ -17,6 +17,7 @@ import { EXCHANGE_ONLINE_RESOURCE } from './oauth-deployment.js';
 import { oauthError } from './oauth-errors.js';
 import { AuthorityHttp } from './oauth-network.js';
 import type { AuthRequestContext, UpstreamAuth, UpstreamAuthorization } from './types.js';
+import { BearerToken, type IssuedToken } from './bearer-token.js';
 
 /** The part of a ConfidentialClientApplication the provider needs (tests may fake it). */
 export interface ClientCredentialApp {
@@ -36,12 +37,6 @@ export interface OAuthAppAuthOptions {
   onClose?: () => Promise<void>;
 }
 
-interface HeldToken {
-  header: string;
-  expiresOn: number;
-  generation: number;
-}
-
 /** What `ewsdav check` may show about the app token: never the token itself. */
 export interface AppTokenInfo {
   expiresOn: Date;
@@ -56,20 +51,19 @@ export class OAuthAppAuth implements UpstreamAuth {
   readonly clientId: string;
   readonly scope: string;
   readonly #o: OAuthAppAuthOptions;
-  readonly #now: () => number;
-  readonly #margin: number;
-  #held: HeldToken | undefined;
-  #inflight: Promise<HeldToken> | undefined;
-  #generation = 0;
-  /** The token generation each request context was sent with (the transport reuses the ctx after a 401). */
-  readonly #used = new WeakMap<AuthRequestContext, number>();
+  readonly #token: BearerToken;
 
   constructor(options: OAuthAppAuthOptions) {
     this.#o = options;
     this.clientId = options.clientId;
     this.scope = options.scope;
-    this.#now = options.now ?? Date.now;
-    this.#margin = options.refreshMarginMs ?? 300_000;
+    this.#token = new BearerToken({
+      issue: (renew) => this.#acquire(renew),
+      // skipCache when renewing an expiring token: msal's cache could hand back the same one.
+      renewExpiring: true,
+      ...(options.refreshMarginMs !== undefined ? { refreshMarginMs: options.refreshMarginMs } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   describe(): string {
@@ -77,53 +71,31 @@ export class OAuthAppAuth implements UpstreamAuth {
   }
 
   async authorize(ctx: AuthRequestContext): Promise<UpstreamAuthorization> {
-    const held = this.#held && this.#held.expiresOn - this.#now() > this.#margin ? this.#held : await this.#token(this.#held !== undefined);
-    this.#used.set(ctx, held.generation);
     // The transport turns `impersonate` into the SOAP header and sends X-AnchorMailbox = mailbox.
-    return { headers: { authorization: held.header }, impersonate: { primarySmtpAddress: ctx.mailbox } };
+    return { headers: { authorization: await this.#token.header(ctx) }, impersonate: { primarySmtpAddress: ctx.mailbox } };
   }
 
   async onUnauthorized(ctx: AuthRequestContext): Promise<'retry' | 'fail'> {
-    const usedGeneration = this.#used.get(ctx);
     // Another call already replaced the token this one carried: retry with the new one, no request.
-    if (this.#held && usedGeneration !== undefined && this.#held.generation > usedGeneration) return 'retry';
+    if (this.#token.replacedSince(ctx)) return 'retry';
     this.#o.logger?.info({ app: this.clientId, mailbox: ctx.mailbox }, 'EWS refused the app token; requesting a new one once');
-    await this.#token(true);
+    await this.#token.renew();
     return 'retry';
   }
 
   /** Gets a token now (for `ewsdav check`) and tells when it expires. */
   async tokenInfo(): Promise<AppTokenInfo> {
-    const held = this.#held && this.#held.expiresOn - this.#now() > this.#margin ? this.#held : await this.#token(false);
-    return { expiresOn: new Date(held.expiresOn), scope: this.scope, acquisitions: this.acquisitions };
+    return { expiresOn: await this.#token.expiresOn(), scope: this.scope, acquisitions: this.acquisitions };
   }
 
-  /** Single flight: every caller waiting for a token shares one msal call. */
-  #token(renew: boolean): Promise<HeldToken> {
-    if (this.#inflight) return this.#inflight;
-    const flight = this.#acquire(renew).finally(() => {
-      if (this.#inflight === flight) this.#inflight = undefined;
-    });
-    this.#inflight = flight;
-    return flight;
-  }
-
-  async #acquire(renew: boolean): Promise<HeldToken> {
+  async #acquire(renew: boolean): Promise<IssuedToken> {
     this.acquisitions += 1;
     try {
       // skipCache on renewal: msal's own cache would hand back the token EWS just refused.
       const result = await this.#o.app.acquireTokenByClientCredential({ scopes: [this.scope], ...(renew ? { skipCache: true } : {}) });
       if (!result?.accessToken) throw new EwsdavError('EWSDAV_ERR_UPSTREAM_AUTH', 'Microsoft sign-in returned no app token.', { hint: 'Check oauth.clientId, oauth.tenant and the app credential.' });
-      const held = {
-        header: `Bearer ${result.accessToken}`,
-        // Without an expiry (never seen from Entra), hold it briefly rather than forever.
-        expiresOn: result.expiresOn?.getTime() ?? this.#now() + 2 * this.#margin,
-        generation: ++this.#generation,
-      };
-      this.#held = held;
-      return held;
+      return result;
     } catch (err) {
-      this.#held = undefined;
       const mapped = oauthError(err, 'the app token request (client credentials)');
       // App-only has no user grant to re-link: every refusal is the admin's to fix.
       mapped.details['relink'] = false;
