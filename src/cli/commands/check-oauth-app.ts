@@ -12,8 +12,8 @@ import { createOAuthAppAuth } from '../../auth/upstream/oauth-app.js';
 import { normalizeUser } from '../../auth/clients/passthrough.js';
 import { UpstreamFactory } from '../../server/upstream.js';
 import { CliError } from '../io.js';
+import { errorJson, probeSource, type ErrorJson } from './check-probe.js';
 
-type ErrorJson = { code: string; category: string; message: string; hint?: string };
 
 export interface AppCheckResult {
   user: string;
@@ -28,8 +28,6 @@ export interface AppCheckReport {
   app: { clientId: string; scope: string; ok: boolean; tokenExpires?: string; roles: string; error?: ErrorJson };
   accounts: AppCheckResult[];
 }
-
-const errorJson = (e: EwsdavError): ErrorJson => ({ code: e.code, category: e.category, message: e.message, ...(e.hint ? { hint: e.hint } : {}) });
 
 export async function checkOAuthApp(
   loaded: LoadedConfig,
@@ -63,15 +61,7 @@ export async function checkOAuthApp(
       for (const username of users) {
         const user = normalizeUser(username);
         const r: AppCheckResult = { user, ok: false };
-        try {
-          const source = factory.sourceWithAuth(user, auth);
-          const { serverVersion } = await source.verify();
-          const calendars = await source.listCalendars();
-          Object.assign(r, { ok: true, ...(serverVersion ? { serverVersion } : {}), calendars: calendars.map((c) => ({ name: c.name, kind: c.kind, readOnly: c.readOnly })) });
-        } catch (e) {
-          if (!(e instanceof EwsdavError)) throw e;
-          r.error = errorJson(e);
-        }
+        Object.assign(r, await probeSource(factory.sourceWithAuth(user, auth)));
         report.accounts.push(r);
       }
     }

@@ -3,12 +3,12 @@
 
 import type { buildConnector } from 'undici';
 import type { LoadedConfig } from '../../config/index.js';
-import { EwsdavError } from '../../errors.js';
 import { silentLogger } from '../../log.js';
 import { createOAuthRuntime } from '../../auth/upstream/oauth-config.js';
 import { UpstreamFactory } from '../../server/upstream.js';
 import { SqliteStore } from '../../store/sqlite/store.js';
 import { CliError } from '../io.js';
+import { probeSource } from './check-probe.js';
 
 export interface OAuthCheckResult {
   user: string;
@@ -39,15 +39,7 @@ export async function checkOAuth(
           user: g.user, ok: false,
           grant: { state: g.state, ...(g.reason ? { reason: g.reason } : {}), ...(g.expiresAt !== undefined ? { accessTokenExpires: new Date(g.expiresAt).toISOString() } : {}), scopes: g.scopes, linkedAt: new Date(g.linkedAt).toISOString() },
         };
-        try {
-          const source = factory.sourceWithAuth(g.user, runtime.deployment.provider(g.user));
-          const { serverVersion } = await source.verify();
-          const calendars = await source.listCalendars();
-          Object.assign(r, { ok: true, ...(serverVersion ? { serverVersion } : {}), calendars: calendars.map((c) => ({ name: c.name, kind: c.kind, readOnly: c.readOnly })) });
-        } catch (e) {
-          if (!(e instanceof EwsdavError)) throw e;
-          r.error = { code: e.code, category: e.category, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
-        }
+        Object.assign(r, await probeSource(factory.sourceWithAuth(g.user, runtime.deployment.provider(g.user))));
         results.push(r);
       }
     } finally {

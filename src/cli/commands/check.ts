@@ -3,11 +3,10 @@
 
 import type { buildConnector } from 'undici';
 import { loadConfig, resolveSecret, type AccountConfig, type Config } from '../../config/index.js';
-import { EwsdavError } from '../../errors.js';
 import { silentLogger } from '../../log.js';
 import { UpstreamFactory } from '../../server/upstream.js';
-import { DiscoveringSource } from '../../exchange/discovering-source.js';
 import type { AutodiscoverStep } from '../../exchange/autodiscover.js';
+import { probeSource, type ProbeResult } from './check-probe.js';
 import { CliError, parseCommandArgs, printJson, promptPassword } from '../io.js';
 
 export interface CheckDeps {
@@ -20,22 +19,8 @@ export interface CheckDeps {
   prompt?: (question: string) => Promise<string>;
 }
 
-interface CalendarLine {
-  name: string;
-  kind: string;
-  readOnly: boolean;
-  itemCount?: number;
-}
-
-export interface CheckResult {
+export interface CheckResult extends ProbeResult {
   user: string;
-  ok: boolean;
-  serverVersion?: string;
-  roundTripMs?: number;
-  calendars?: CalendarLine[];
-  /** exchange.url omitted: the EWS URL Autodiscover found, and each step it took (or tried). */
-  autodiscover?: { ewsUrl?: string; steps: AutodiscoverStep[] };
-  error?: { code: string; category: string; message: string; hint?: string };
 }
 
 export async function runCheck(args: string[], deps: CheckDeps = {}): Promise<number> {
@@ -95,31 +80,7 @@ function selectAccounts(config: Config, user: string | undefined): Target[] {
 }
 
 async function checkOne(factory: UpstreamFactory, username: string, password: string): Promise<CheckResult> {
-  const source = factory.sourceWithPassword({ username, password });
-  const started = performance.now();
-  try {
-    const { serverVersion } = await source.verify();
-    const roundTripMs = Math.round(performance.now() - started);
-    const calendars = await source.listCalendars();
-    const discovery = source instanceof DiscoveringSource ? source.discovery : undefined;
-    return {
-      user: username,
-      ok: true,
-      ...(serverVersion ? { serverVersion } : {}),
-      roundTripMs,
-      ...(discovery ? { autodiscover: { ewsUrl: discovery.ewsUrl, steps: discovery.steps } } : {}),
-      calendars: calendars.map((c) => ({ name: c.name, kind: c.kind, readOnly: c.readOnly, ...(c.itemCount !== undefined ? { itemCount: c.itemCount } : {}) })),
-    };
-  } catch (error) {
-    if (!(error instanceof EwsdavError)) throw error;
-    const steps = Array.isArray(error.details['steps']) ? (error.details['steps'] as AutodiscoverStep[]) : undefined;
-    return {
-      user: username,
-      ok: false,
-      ...(steps ? { autodiscover: { steps } } : {}),
-      error: { code: error.code, category: error.category, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
-    };
-  }
+  return { user: username, ...(await probeSource(factory.sourceWithPassword({ username, password }))) };
 }
 
 function formatSteps(steps: readonly AutodiscoverStep[]): string[] {
