@@ -104,8 +104,14 @@ export function normalizedEnd(start: EventTime, end: EventTime, zones: ZoneRegis
   return end.utc >= start.utc ? end : { ...end, utc: start.utc };
 }
 
+/**
+ * DTSTAMP of a stored object. RFC 5545 §3.8.7.2: without a METHOD (a CalDAV resource, a feed) it
+ * is when the component was last revised in the store — the item's LastModifiedTime, which both
+ * upstreams report. EWS's DateTimeStamp (meetings only) belongs to scheduling messages; using it
+ * here would make the same event render differently over Graph, which has no such property.
+ */
 export function eventStamp(ev: EventData): number | undefined {
-  return ev.stamp ?? ev.lastModified ?? ev.created;
+  return ev.lastModified ?? ev.created ?? ev.stamp;
 }
 
 /**

@@ -71,7 +71,7 @@ export interface EventData {
   onlineMeetingUrl?: string;
   created?: number; // epoch ms
   lastModified?: number; // epoch ms
-  /** DTSTAMP of a meeting (EWS DateTimeStamp); absent on plain appointments. */
+  /** EWS DateTimeStamp of a meeting (scheduling messages); stored objects stamp with lastModified (src/ical/vevent.ts). */
   stamp?: number; // epoch ms
   sequence?: number;
 }
