@@ -14,6 +14,8 @@ export interface PreparedObject {
   ical: string;
   firstStart?: number;
   lastEnd?: number;
+  /** Other upstream ids naming parts of this object (FetchResult.aliases); undefined: keep the stored ones. */
+  aliases?: string[];
 }
 
 /** One upstream page with its objects, applied in ONE transaction together with `state`. */
@@ -87,6 +89,8 @@ export interface SyncTarget {
   beginFullPass(user: string, calendarId: string): Promise<void>;
   /** Stored ChangeKeys of the given upstream ids (absent: not stored or no key). */
   knownChangeKeys(user: string, calendarId: string, upstreamIds: string[]): Promise<Map<string, string>>;
+  /** Owners (object upstream ids) of those of `ids` that are aliases of stored objects. */
+  resolveAliases(user: string, calendarId: string, ids: string[]): Promise<Map<string, string>>;
   /** Objects, change log, seq and `state` in one transaction; undefined if the calendar is gone. */
   applyPage(user: string, calendarId: string, page: PageWrite, now: number): Promise<PageOutcome | undefined>;
   /** Deletes tombstones older than `before` (epoch ms); tokens that could need them become invalid. */

@@ -15,14 +15,27 @@ export interface SyncPage {
   state: string;
   /** True on the last page of this pass: the calendar is now up to date. */
   complete: boolean;
-  /** Items created or changed (masters and singles; an exception change arrives as its master). */
+  /** Items created or changed (masters and singles; an exception or occurrence change arrives as its master). */
   upserted: UpstreamRef[];
-  /** Upstream ids of items that are gone. */
+  /**
+   * Upstream ids that are gone. An id that is an alias of a stored object (FetchResult.aliases:
+   * a Graph occurrence or exception instance) means that object changed: it is fetched again.
+   */
   deleted: string[];
 }
 
 export type FetchResult =
-  | { ok: true; ref: UpstreamRef; object: CalendarObject }
+  | {
+      ok: true;
+      ref: UpstreamRef;
+      object: CalendarObject;
+      /**
+       * Other upstream ids naming parts of this object (Graph: the occurrence and exception
+       * instance ids inside the sync window). Stored with the object, so a later page naming one
+       * of them in `deleted` refetches this object instead of losing the change.
+       */
+      aliases?: string[];
+    }
   | { ok: false; ref: UpstreamRef; reason: 'not-found' | 'unsupported'; message?: string };
 
 export interface SyncOptions {
@@ -49,6 +62,12 @@ export interface CalendarSource {
   changes(calendar: UpstreamCalendar, state: string | undefined, options?: SyncOptions): AsyncIterable<SyncPage>;
   /** Full objects (master + overrides + deleted occurrences) for the given items; one result per ref, same order. */
   fetchObjects(calendar: UpstreamCalendar, refs: UpstreamRef[], options?: { signal?: AbortSignal }): Promise<FetchResult[]>;
+  /**
+   * Whether a stored `state` cannot continue incrementally and the next pass must be a full one
+   * (a state written by the other API after `exchange.api` changed, a Graph window that slid too
+   * far, a calendar that can only be listed). Absent: every state continues.
+   */
+  needsFullPass?(state: string): boolean;
   /** A cheap authenticated call proving the credentials (used by pass-through login and `ewsdav check`). */
   verify(options?: { signal?: AbortSignal }): Promise<{ serverVersion?: string }>;
   close?(): Promise<void>;

@@ -195,6 +195,21 @@ export function calendarStoreContract(t: Test, open: () => Promise<ContractStore
     t.not(c.syncToken, before.syncToken);
   });
 
+  t.test('aliases: stored with their object, replaced on re-delivery, dropped with it', async (t) => {
+    const { store, cal } = await seeded(open, 2);
+    t.teardown(() => close(store));
+    t.same(await store.resolveAliases(USER, cal, ['occ-a', 'item-uid-1']), new Map(), 'none before');
+    await store.applyPage(USER, cal, page({ state: 'S2', upserts: [obj(1, 'v1', { aliases: ['occ-a', 'occ-b'] })] }), 5000);
+    t.same(await store.resolveAliases(USER, cal, ['occ-a', 'occ-b', 'occ-z']), new Map([['occ-a', 'item-uid-1'], ['occ-b', 'item-uid-1']]));
+    t.same(await store.resolveAliases(USER, 'nope', ['occ-a']), new Map(), 'scoped to the calendar');
+    await store.applyPage(USER, cal, page({ state: 'S3', upserts: [obj(1, 'v1', { aliases: ['occ-c'] })] }), 6000);
+    t.same(await store.resolveAliases(USER, cal, ['occ-a', 'occ-c']), new Map([['occ-c', 'item-uid-1']]), 'byte-identical re-delivery still replaces them');
+    await store.applyPage(USER, cal, page({ state: 'S4', upserts: [obj(1, 'v2')] }), 7000);
+    t.same(await store.resolveAliases(USER, cal, ['occ-c']), new Map([['occ-c', 'item-uid-1']]), 'a result without aliases keeps the stored ones');
+    await store.applyPage(USER, cal, page({ state: 'S5', deleted: ['item-uid-1'] }), 8000);
+    t.same(await store.resolveAliases(USER, cal, ['occ-c']), new Map(), 'gone with the object');
+  });
+
   t.test('full pass: resumable, keeps unchanged, deletes unseen only at the end', async (t) => {
     const { store, cal } = await seeded(open, 4);
     t.teardown(() => close(store));

@@ -124,6 +124,18 @@ const MIGRATIONS: readonly string[] = [
     UNIQUE (user, name)
   ) STRICT;
   `,
+  // 4: other upstream ids of an object (Graph names every occurrence and exception of a series by
+  // its own id; a delta page reports a deleted occurrence only by that id). An alias found among
+  // a page's deletions means its object changed and is fetched again.
+  `
+  CREATE TABLE object_aliases (
+    calendar    INTEGER NOT NULL REFERENCES calendars(pk) ON DELETE CASCADE,
+    alias       TEXT NOT NULL,
+    upstream_id TEXT NOT NULL,
+    PRIMARY KEY (calendar, alias)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX object_aliases_owner ON object_aliases (calendar, upstream_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

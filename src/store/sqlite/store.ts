@@ -131,6 +131,10 @@ export class SqliteStore implements CalendarStore, SyncTarget {
       syncInfos: p<Parameters<typeof toSyncInfo>[0]>(`SELECT ${SYNC_INFO_COLUMNS} FROM calendars WHERE user = ? ORDER BY kind != 'default', display_name, id`),
       beginPass: p('UPDATE calendars SET sync_state = NULL, in_full_pass = 1, pass = pass + 1 WHERE user = ? AND id = ?'),
       // Driven from the id list through the (calendar, upstream_id) index: one probe per id.
+      aliasOwners: p<{ alias: string; upstream_id: string }>(
+        `SELECT a.alias, a.upstream_id FROM calendars c CROSS JOIN json_each(?) j CROSS JOIN object_aliases a
+         WHERE c.user = ? AND c.id = ? AND a.calendar = c.pk AND a.alias = j.value`,
+      ),
       changeKeys: p<{ upstream_id: string; change_key: string }>(
         // CROSS JOIN fixes the loop order: SQLite's planner otherwise scans objects.
         `SELECT o.upstream_id, o.change_key FROM calendars c CROSS JOIN json_each(?) j CROSS JOIN objects o
@@ -249,6 +253,11 @@ export class SqliteStore implements CalendarStore, SyncTarget {
     if (upstreamIds.length === 0) return new Map();
     const rows = this.s.changeKeys.all(JSON.stringify(upstreamIds), user, calendarId);
     return new Map(rows.map((r) => [r.upstream_id, r.change_key]));
+  }
+  async resolveAliases(user: string, calendarId: string, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = this.s.aliasOwners.all(JSON.stringify(ids), user, calendarId);
+    return new Map(rows.map((r) => [r.alias, r.upstream_id]));
   }
   async applyPage(user: string, calendarId: string, page: PageWrite, now: number): Promise<PageOutcome | undefined> {
     return this.writes.applyPage(user, calendarId, page, now);

@@ -53,6 +53,9 @@ export class SqliteWrites {
       byUpstream: p<ObjRow>('SELECT name, uid, etag FROM objects WHERE calendar = ? AND upstream_id = ?'),
       nameOwner: p<{ upstream_id: string }>('SELECT upstream_id FROM objects WHERE calendar = ? AND name = ?'),
       deleteObj: p('DELETE FROM objects WHERE calendar = ? AND name = ?'),
+      dropAliasesOfName: p('DELETE FROM object_aliases WHERE calendar = ? AND upstream_id = (SELECT upstream_id FROM objects WHERE calendar = ? AND name = ?)'),
+      dropAliases: p('DELETE FROM object_aliases WHERE calendar = ? AND upstream_id = ?'),
+      putAlias: p('INSERT OR REPLACE INTO object_aliases (calendar, alias, upstream_id) VALUES (?, ?, ?)'),
       putObj: p(
         `INSERT OR REPLACE INTO objects (calendar, name, uid, upstream_id, change_key, ical, etag, size, first_start, last_end, last_modified, pass)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -107,6 +110,7 @@ export class SqliteWrites {
       this.s.addChange.run(cal.pk, out.seq, name, op, now);
     };
     const remove = (name: string) => {
+      this.s.dropAliasesOfName.run(cal.pk, cal.pk, name);
       this.s.deleteObj.run(cal.pk, name);
       log(name, 'delete');
       out.deleted += 1;
@@ -142,6 +146,11 @@ export class SqliteWrites {
       // A changed UID is a different resource for CalDAV clients: tombstone the old name.
       remove(existing.name);
       existing = undefined;
+    }
+    if (obj.aliases) {
+      // Replaced even when the bytes are identical: a slid window names other occurrences.
+      this.s.dropAliases.run(cal.pk, obj.upstreamId);
+      for (const alias of obj.aliases) if (alias !== obj.upstreamId) this.s.putAlias.run(cal.pk, alias, obj.upstreamId);
     }
     if (existing && existing.etag === etag) {
       // Byte-identical rendering: nothing a client could see changed, so no change row, no seq.

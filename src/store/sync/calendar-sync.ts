@@ -65,7 +65,16 @@ async function preparePage(
 ): Promise<PageWrite> {
   const byId = new Map<string, UpstreamRef>();
   for (const ref of page.upserted) byId.set(ref.id, ref); // a later entry for the same id wins
-  const deleted = [...page.deleted];
+  const gone = new Set(page.deleted);
+  const deleted: string[] = [];
+  // A deleted alias (a Graph occurrence) changed its series rather than removing an object: the
+  // series is fetched again, unless it is itself among the deletions.
+  const owners = gone.size > 0 ? await ctx.target.resolveAliases(ctx.user, calendarId, [...gone]) : new Map<string, string>();
+  for (const id of gone) {
+    const owner = owners.get(id);
+    if (owner === undefined) deleted.push(id);
+    else if (!gone.has(owner) && !byId.has(owner)) byId.set(owner, { id: owner });
+  }
   for (const id of deleted) byId.delete(id);
   let refs = [...byId.values()];
   const unchanged: string[] = [];
@@ -103,6 +112,7 @@ async function preparePage(
       const bounds = ctx.renderer.bounds(result.object);
       const prepared: PreparedObject = { upstreamId: result.ref.id, uid: result.object.uid, ical, firstStart: bounds.firstStart };
       if (result.ref.changeKey !== undefined) prepared.changeKey = result.ref.changeKey;
+      if (result.aliases !== undefined) prepared.aliases = result.aliases;
       if (bounds.lastEnd !== undefined) prepared.lastEnd = bounds.lastEnd;
       upserts.push(prepared);
     } catch (err) {

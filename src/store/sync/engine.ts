@@ -240,7 +240,14 @@ export class SyncEngine implements RefreshSupport {
       batchSize: Math.min(100, this.options.config.getItemBatchSize), pageSize: this.options.config.syncPageSize,
       lookahead: this.options.config.lookaheadPages ?? 2, force, signal: acc.abort.signal,
     };
-    const info = await this.store.getSyncInfo(acc.user, cal.id);
+    let info = await this.store.getSyncInfo(acc.user, cal.id);
+    if (info?.syncState !== undefined && acc.source.needsFullPass?.(info.syncState)) {
+      // The upstream cannot continue from this state (exchange.api switched, a Graph window that
+      // slid, a calendar Graph can only list): a full pass that keeps unchanged ETags, no warning.
+      report.resynced = true;
+      await this.store.beginFullPass(acc.user, cal.id);
+      info = await this.store.getSyncInfo(acc.user, cal.id);
+    }
     if (!info) return { ...emptyStats(), gone: true };
     try {
       return await runPass(ctx, info);
