@@ -53,9 +53,15 @@ const bridge = await Bridge.create({ config, baseDir: dataDir, logger: silentLog
 t.teardown(() => bridge.close());
 
 t.test('the scope follows the cloud of exchange.url', async (t) => {
-  t.equal(appScope(sim.ewsUrl), 'https://outlook.office365.com/.default', 'a test or unknown host keeps the global resource');
-  t.equal(appScope('https://outlook.office365.us/EWS/Exchange.asmx'), 'https://outlook.office365.us/.default');
-  t.equal(appScope('https://partner.outlook.cn/EWS/Exchange.asmx'), 'https://partner.outlook.cn/.default');
+  const ews = (ewsUrl: string) => appScope({ api: 'ews', ewsUrl });
+  const graph = (graphUrl: string) => appScope({ api: 'graph', graphUrl });
+  t.equal(ews(sim.ewsUrl), 'https://outlook.office365.com/.default', 'a test or unknown host keeps the global resource');
+  t.equal(ews('https://outlook.office365.us/EWS/Exchange.asmx'), 'https://outlook.office365.us/.default');
+  t.equal(ews('https://partner.outlook.cn/EWS/Exchange.asmx'), 'https://partner.outlook.cn/.default');
+  t.equal(graph('https://graph.microsoft.com'), 'https://graph.microsoft.com/.default');
+  t.equal(graph('https://graph.microsoft.us'), 'https://graph.microsoft.us/.default', 'national cloud: its own Graph host');
+  t.equal(graph('https://microsoftgraph.chinacloudapi.cn'), 'https://microsoftgraph.chinacloudapi.cn/.default');
+  t.equal(graph('http://127.0.0.1:8080'), 'https://graph.microsoft.com/.default', 'a simulator takes global tokens');
 });
 
 t.test('three mailboxes sync with one app token; every call impersonates its mailbox', async (t) => {

@@ -154,3 +154,26 @@ t.test('no exchange.url: Autodiscover finds EWS from the address, and check show
   t.match(out, /POST https:\/\/example\.com\/autodiscover\/autodiscover\.xml/);
   t.match(out, /Calendar\s+\d+ items/);
 });
+
+t.test('which API: EWS on-prem says nothing more; Exchange Online over EWS warns with the dates and the switch', async (t) => {
+  const { upstreamNotice } = await import('../../src/cli/commands/check-probe.js');
+  const { validateConfig } = await import('../../src/config/index.js');
+  const config = (exchange: Record<string, unknown>, extra: Record<string, unknown> = {}) => validateConfig({ exchange, ...extra });
+  const onPrem = upstreamNotice(config({ url: 'https://mail.contoso.com/EWS/Exchange.asmx', auth: 'ntlm' }), Date.UTC(2026, 10, 25));
+  t.same(onPrem, { api: 'ews', endpoint: 'https://mail.contoso.com/EWS/Exchange.asmx', warnings: [] });
+
+  const exo = config({ url: 'https://outlook.office365.com/EWS/Exchange.asmx', auth: 'basic' });
+  const [before] = upstreamNotice(exo, Date.UTC(2026, 8, 1)).warnings;
+  t.match(before, /will block EWS by default from 2026-10-01 .* switches it off on 2027-04-01, in 212 days/);
+  const [now] = upstreamNotice(exo, Date.UTC(2026, 10, 25)).warnings;
+  t.match(now, /Exchange Online blocks EWS by default from 2026-10-01 .* in 127 days\. Switch this deployment to Microsoft Graph: set "exchange": \{"api": "graph"\}/);
+  const [after] = upstreamNotice(exo, Date.UTC(2027, 4, 1)).warnings;
+  t.match(after, /^Microsoft switched EWS off in Exchange Online on 2027-04-01\. Switch/);
+  t.equal(upstreamNotice(config({ auth: 'oauth', api: 'ews' }, { oauth: { tenant: 'contoso.onmicrosoft.com', clientId: '00000000-0000-0000-0000-000000000001' }, secrets: { key: 'k'.repeat(44) } })).warnings.length, 1, 'oauth without a URL is Exchange Online');
+
+  const graph = upstreamNotice(config({ auth: 'oauth', api: 'graph' }, { oauth: { tenant: 'contoso.onmicrosoft.com', clientId: '00000000-0000-0000-0000-000000000001' }, secrets: { key: 'k'.repeat(44) }, graph: { url: 'https://graph.microsoft.us' } }));
+  t.same(graph, { api: 'graph', endpoint: 'https://graph.microsoft.us/v1.0', warnings: [] });
+
+  const { out } = await check(['--config', good, '--user', DEMO_USER.smtp]);
+  t.match(out, /^Exchange {2}http:\/\/127\.0\.0\.1:\d+\/EWS\/Exchange\.asmx {2}\(basic, EWS\)\n\n/, 'the text report names the API');
+});

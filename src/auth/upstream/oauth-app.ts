@@ -13,7 +13,7 @@ import type { buildConnector } from 'undici';
 import { resolveSecret, type Config } from '../../config/index.js';
 import { EwsdavError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { EXCHANGE_ONLINE_RESOURCE } from './oauth-deployment.js';
+import { type UpstreamTarget, upstreamResource, upstreamTargetOf } from './oauth-deployment.js';
 import { oauthError } from './oauth-errors.js';
 import { AuthorityHttp } from './oauth-network.js';
 import type { AuthRequestContext, UpstreamAuth, UpstreamAuthorization } from './types.js';
@@ -124,13 +124,9 @@ const MICROSOFT_HOSTS = new Set([
 ]);
 
 /** `<resource>/.default` for the cloud exchange.url points at (national clouds, §1); else the global one. */
-export function appScope(ewsUrl: string | undefined): string {
-  let resource = EXCHANGE_ONLINE_RESOURCE;
-  if (ewsUrl) {
-    const u = new URL(ewsUrl);
-    if (/^(outlook\.office365\.(com|us)|outlook-dod\.office365\.us|partner\.outlook\.cn)$/i.test(u.hostname)) resource = u.origin;
-  }
-  return `${resource}/.default`;
+/** App-only tokens ask for the resource's `.default`: the application permissions an admin granted. */
+export function appScope(target: UpstreamTarget): string {
+  return `${upstreamResource(target)}/.default`;
 }
 
 export interface OAuthAppRuntimeOptions {
@@ -177,7 +173,7 @@ export async function createOAuthAppAuth(config: Config, options: OAuthAppRuntim
   return new OAuthAppAuth({
     clientId: oauth.clientId,
     app: new ConfidentialClientApplication(msalConfig),
-    scope: appScope(config.exchange.url),
+    scope: appScope(upstreamTargetOf(config)),
     ...(logger ? { logger: logger.child({ component: 'oauth-app' }) } : {}),
     onClose: () => http.close(),
   });

@@ -9,7 +9,7 @@ import type { Logger } from '../../log.js';
 import type { OAuthGrantRows } from '../../store/sqlite/oauth-rows.js';
 import { SecretBox } from './crypto-box.js';
 import { Linker, type LinkResult } from './link.js';
-import { OAuthDeployment, defaultScopes } from './oauth-deployment.js';
+import { OAuthDeployment, defaultScopes, upstreamTargetOf } from './oauth-deployment.js';
 
 export interface OAuthRuntimeOptions {
   baseDir: string;
@@ -45,7 +45,7 @@ export async function createOAuthRuntime(config: Config, options: OAuthRuntimeOp
     authorityHost: oauth.authorityHost,
     ...(oauth.clientSecret ? { clientSecret: await secret(oauth.clientSecret, 'oauth.clientSecret') } : {}),
     ...(oauth.certificate ? { certificate: { privateKey: await secret(oauth.certificate.privateKey, 'oauth.certificate.privateKey'), thumbprintSha256: oauth.certificate.thumbprintSha256 } } : {}),
-    scopes: oauth.scopes ?? defaultScopes(config.exchange.url),
+    scopes: oauth.scopes ?? defaultScopes(upstreamTargetOf(config)),
     grants: options.grants,
     box,
     ...(options.authorityConnect ? { http: { connect: options.authorityConnect } } : {}),

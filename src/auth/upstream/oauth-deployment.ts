@@ -8,6 +8,7 @@
 import {
   ConfidentialClientApplication, LogLevel, PublicClientApplication, type Configuration, type ICachePlugin,
 } from '@azure/msal-node';
+import type { Config } from '../../config/index.js';
 import type { Logger } from '../../log.js';
 import type { OAuthGrantRows } from '../../store/sqlite/oauth-rows.js';
 import type { SecretBox } from './crypto-box.js';
@@ -130,12 +131,41 @@ export class OAuthDeployment {
   }
 }
 
-/** Default delegated scope: EWS of the cloud the EWS URL points at (§1 table), else the global one. */
-export function defaultScopes(ewsUrl: string | undefined): string[] {
-  let resource = EXCHANGE_ONLINE_RESOURCE;
-  if (ewsUrl) {
-    const u = new URL(ewsUrl);
-    if (/^(outlook\.office365\.(com|us)|outlook-dod\.office365\.us|partner\.outlook\.cn)$/i.test(u.hostname)) resource = u.origin;
+/** Global Microsoft Graph resource (OAUTH-NOTES §1, §11). */
+export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+const EWS_CLOUD_HOSTS = /^(outlook\.office365\.(com|us)|outlook-dod\.office365\.us|partner\.outlook\.cn)$/i;
+const GRAPH_CLOUD_HOSTS = /^(graph\.microsoft\.(com|us)|dod-graph\.microsoft\.us|microsoftgraph\.chinacloudapi\.cn)$/i;
+
+/** Which API the bridge reads (exchange.api) and where: what the token's audience must be. */
+export interface UpstreamTarget {
+  api: 'ews' | 'graph';
+  /** exchange.url (EWS). */
+  ewsUrl?: string | undefined;
+  /** graph.url (Graph). */
+  graphUrl?: string | undefined;
+}
+
+/**
+ * The resource a token is requested for: the cloud the configured URL points at (§1 table), else
+ * the global one (an on-prem host or a test simulator still takes tokens for the global audience).
+ */
+export function upstreamResource(target: UpstreamTarget): string {
+  const [url, known, global] = target.api === 'graph'
+    ? [target.graphUrl, GRAPH_CLOUD_HOSTS, GRAPH_RESOURCE]
+    : [target.ewsUrl, EWS_CLOUD_HOSTS, EXCHANGE_ONLINE_RESOURCE];
+  if (url) {
+    const u = new URL(url);
+    if (known.test(u.hostname)) return u.origin;
   }
-  return [`${resource}/EWS.AccessAsUser.All`, 'offline_access'];
+  return global;
+}
+
+export function upstreamTargetOf(config: Config): UpstreamTarget {
+  return { api: config.exchange.api, ewsUrl: config.exchange.url, graphUrl: config.graph.url };
+}
+
+/** Default delegated scopes: EWS.AccessAsUser.All, or Calendars.Read for Graph (plus a refresh token). */
+export function defaultScopes(target: UpstreamTarget): string[] {
+  const resource = upstreamResource(target);
+  return [target.api === 'graph' ? `${resource}/Calendars.Read` : `${resource}/EWS.AccessAsUser.All`, 'offline_access'];
 }

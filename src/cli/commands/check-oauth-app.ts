@@ -12,7 +12,7 @@ import { createOAuthAppAuth } from '../../auth/upstream/oauth-app.js';
 import { normalizeUser } from '../../auth/clients/passthrough.js';
 import { UpstreamFactory } from '../../server/upstream.js';
 import { CliError } from '../io.js';
-import { errorJson, probeSource, type ErrorJson } from './check-probe.js';
+import { errorJson, formatNotice, probeSource, upstreamNotice, type ErrorJson, type UpstreamNotice } from './check-probe.js';
 
 
 export interface AppCheckResult {
@@ -24,7 +24,8 @@ export interface AppCheckResult {
 }
 
 export interface AppCheckReport {
-  exchange: { url?: string; auth: 'oauth-app' };
+  exchange: { url?: string; auth: 'oauth-app'; api: UpstreamNotice['api']; endpoint: string };
+  warnings: string[];
   app: { clientId: string; scope: string; ok: boolean; tokenExpires?: string; roles: string; error?: ErrorJson };
   accounts: AppCheckResult[];
 }
@@ -43,8 +44,10 @@ export async function checkOAuthApp(
 
   const auth = await createOAuthAppAuth(config, { baseDir: loaded.baseDir, ...(deps.env ? { env: deps.env } : {}), ...(deps.authorityConnect ? { authorityConnect: deps.authorityConnect } : {}) });
   const factory = new UpstreamFactory({ config, logger: silentLogger(), ...(deps.connect ? { connect: deps.connect } : {}) });
+  const notice = upstreamNotice(config);
   const report: AppCheckReport = {
-    exchange: { ...(config.exchange.url ? { url: config.exchange.url } : {}), auth: 'oauth-app' },
+    exchange: { ...(config.exchange.url ? { url: config.exchange.url } : {}), auth: 'oauth-app', api: notice.api, endpoint: notice.endpoint },
+    warnings: notice.warnings,
     app: { clientId: auth.clientId, scope: auth.scope, ok: false, roles: 'not read from the token (opaque); the EWS checks below prove full_access_as_app' },
     accounts: [],
   };
@@ -77,7 +80,7 @@ export async function checkOAuthApp(
 
 function formatText(report: AppCheckReport): string {
   const { app } = report;
-  const lines = [`Exchange  ${report.exchange.url ?? '(autodiscover)'}  (oauth-app, EWS)`, ''];
+  const lines = formatNotice({ api: report.exchange.api, endpoint: report.exchange.endpoint, warnings: report.warnings }, 'oauth-app');
   if (app.ok) lines.push(`✓ app ${app.clientId}: token for ${app.scope} until ${app.tokenExpires ?? '?'}`, `    roles: ${app.roles}`);
   else lines.push(`✗ app ${app.clientId}: ${app.error?.message ?? 'no token'}`, ...(app.error?.hint ? [`    ${app.error.hint}`] : []), `    [${app.error?.code ?? ''}]`);
   lines.push('');

@@ -8,7 +8,7 @@ import { createOAuthRuntime } from '../../auth/upstream/oauth-config.js';
 import { UpstreamFactory } from '../../server/upstream.js';
 import { SqliteStore } from '../../store/sqlite/store.js';
 import { CliError } from '../io.js';
-import { probeSource } from './check-probe.js';
+import { formatNotice, probeSource, upstreamNotice } from './check-probe.js';
 
 export interface OAuthCheckResult {
   user: string;
@@ -49,9 +49,10 @@ export async function checkOAuth(
     await factory.close();
     store.close();
   }
-  if (options.json) out(`${JSON.stringify({ exchange: { url: config.exchange.url, auth: 'oauth' }, accounts: results }, null, 2)}\n`);
+  const notice = upstreamNotice(config);
+  if (options.json) out(`${JSON.stringify({ exchange: { url: config.exchange.url, auth: 'oauth', api: notice.api, endpoint: notice.endpoint }, warnings: notice.warnings, accounts: results }, null, 2)}\n`);
   else {
-    const lines: string[] = [];
+    const lines: string[] = formatNotice(notice, 'oauth');
     for (const r of results) {
       lines.push(`${r.ok ? '✓' : '✗'} ${r.user}: grant ${r.grant.state}${r.grant.reason ? ` (${r.grant.reason})` : ''}, token until ${r.grant.accessTokenExpires ?? '?'}, scopes ${r.grant.scopes.join(' ')}`);
       if (r.ok) for (const c of r.calendars ?? []) lines.push(`    ${c.name}${c.kind !== 'secondary' ? `  (${c.kind})` : ''}`);

@@ -1,6 +1,7 @@
 // The EWS part every `ewsdav check` variant shares (password, oauth, oauth-app): one cheap
 // authenticated call, then the calendar list; an EwsdavError becomes data a report can print.
 
+import type { Config } from '../../config/index.js';
 import { EwsdavError } from '../../errors.js';
 import { DiscoveringSource } from '../../exchange/discovering-source.js';
 import type { AutodiscoverStep } from '../../exchange/autodiscover.js';
@@ -51,4 +52,45 @@ export async function probeSource(source: CalendarSource): Promise<ProbeResult> 
     const steps = Array.isArray(error.details['steps']) ? (error.details['steps'] as AutodiscoverStep[]) : undefined;
     return { ok: false, ...(steps ? { autodiscover: { steps } } : {}), error: errorJson(error) };
   }
+}
+
+/** EWS-NOTES §1, §14: Exchange Online blocks EWS by default from this day and retires it on the next. */
+export const EXO_EWS_BLOCKED = Date.UTC(2026, 9, 1);
+export const EXO_EWS_RETIRED = Date.UTC(2027, 3, 1);
+const EXCHANGE_ONLINE_EWS_HOSTS = /^(outlook\.office365\.(com|us)|outlook-dod\.office365\.us|partner\.outlook\.cn)$/i;
+
+export interface UpstreamNotice {
+  /** "ews" or "graph": which API this deployment reads calendars with. */
+  api: Config['exchange']['api'];
+  /** Where: the EWS URL (or "autodiscover") or the Graph base URL. */
+  endpoint: string;
+  warnings: string[];
+}
+
+/** What `check` says about the API in use, and the Exchange Online EWS retirement when it applies. */
+export function upstreamNotice(config: Config, now = Date.now()): UpstreamNotice {
+  const { exchange } = config;
+  if (exchange.api === 'graph') return { api: 'graph', endpoint: `${config.graph.url.replace(/\/$/, '')}/v1.0`, warnings: [] };
+  const oauth = exchange.auth === 'oauth' || exchange.auth === 'oauth-app';
+  const url = exchange.url ?? (oauth ? 'https://outlook.office365.com/EWS/Exchange.asmx' : undefined);
+  const online = url !== undefined && EXCHANGE_ONLINE_EWS_HOSTS.test(new URL(url).hostname);
+  const warnings: string[] = [];
+  if (online) {
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const days = Math.ceil((EXO_EWS_RETIRED - now) / 86_400_000);
+    const when = now >= EXO_EWS_RETIRED
+      ? `Microsoft switched EWS off in Exchange Online on ${day(EXO_EWS_RETIRED)}`
+      : `Exchange Online ${now >= EXO_EWS_BLOCKED ? 'blocks' : 'will block'} EWS by default from ${day(EXO_EWS_BLOCKED)} (allow-listed apps only) and switches it off on ${day(EXO_EWS_RETIRED)}, in ${days} day${days === 1 ? '' : 's'}`;
+    warnings.push(
+      `${when}. Switch this deployment to Microsoft Graph: set "exchange": {"api": "graph"} (exchange.auth "oauth" or "oauth-app", with the Calendars.Read permission).` +
+        ' Calendar apps keep their accounts, URLs and data; see docs/graph.md.',
+    );
+  }
+  return { api: 'ews', endpoint: url ?? '(autodiscover)', warnings };
+}
+
+/** The header lines every text report starts with. */
+export function formatNotice(notice: UpstreamNotice, auth: string): string[] {
+  const api = notice.api === 'graph' ? 'Microsoft Graph' : 'EWS';
+  return [`Exchange  ${notice.endpoint}  (${auth}, ${api})`, ...notice.warnings.map((w) => `! ${w}`), ''];
 }

@@ -6,7 +6,7 @@ import { loadConfig, resolveSecret, type AccountConfig, type Config } from '../.
 import { silentLogger } from '../../log.js';
 import { UpstreamFactory } from '../../server/upstream.js';
 import type { AutodiscoverStep } from '../../exchange/autodiscover.js';
-import { probeSource, type ProbeResult } from './check-probe.js';
+import { formatNotice, probeSource, upstreamNotice, type ProbeResult, type UpstreamNotice } from './check-probe.js';
 import { CliError, parseCommandArgs, printJson, promptPassword } from '../io.js';
 
 export interface CheckDeps {
@@ -52,8 +52,9 @@ export async function runCheck(args: string[], deps: CheckDeps = {}): Promise<nu
     await factory.close();
   }
 
-  if (values.json) printJsonTo(out, { exchange: { url: config.exchange.url, auth: config.exchange.auth, api: config.exchange.api }, accounts: results });
-  else out(formatText(config, results));
+  const notice = upstreamNotice(config);
+  if (values.json) printJsonTo(out, { exchange: { url: config.exchange.url, auth: config.exchange.auth, api: notice.api, endpoint: notice.endpoint }, warnings: notice.warnings, accounts: results });
+  else out(formatText(config, notice, results));
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
@@ -87,8 +88,8 @@ function formatSteps(steps: readonly AutodiscoverStep[]): string[] {
   return steps.map((step) => `      ${step.method.padEnd(4)} ${step.url}  → ${step.result}`);
 }
 
-function formatText(config: Config, results: CheckResult[]): string {
-  const lines = [`Exchange  ${config.exchange.url ?? '(autodiscover)'}  (${config.exchange.auth}, ${config.exchange.api.toUpperCase()})`, ''];
+function formatText(config: Config, notice: UpstreamNotice, results: CheckResult[]): string {
+  const lines = formatNotice(notice, config.exchange.auth);
   for (const r of results) {
     if (r.ok) {
       lines.push(`✓ ${r.user}: logged in — ${r.serverVersion ?? 'unknown server version'}, ${r.roundTripMs} ms round trip`);
