@@ -8,4 +8,5 @@ export type { ItemInput, EventInput, ExceptionInput, ZoneInput, CustomZoneInput 
 export type { MailboxFileJson, MailboxJson, MailboxItemJson } from './mailbox/load-json.js';
 export { generateItems, addGeneratedItems, type GenerateOptions } from './mailbox/generate.js';
 export { buildDemoMailboxes, DEMO_USER, ALEX_USER } from './mailbox/demo.js';
+export { GraphControl, type GraphOptions, type GraphState, type GraphAuthCounters, type ThrottleSpec, type ActiveThrottle } from './graph/index.js';
 export { EXCHANGE_ONLINE, EXCHANGE_2016, type ServerVersion } from './ews/soap.js';

@@ -13,6 +13,8 @@ import { SimulatorControl } from './control.js';
 import { EwsEndpoint, type InjectedEwsError } from './ews/endpoint.js';
 import { EXCHANGE_2016, EXCHANGE_ONLINE, type ServerVersion } from './ews/soap.js';
 import { FaultInjector } from './faults.js';
+import { GraphControl } from './graph/control.js';
+import { GraphEndpoint, type GraphOptions } from './graph/endpoint.js';
 import { buildDemoMailboxes } from './mailbox/demo.js';
 import { type MailboxFileJson, loadMailboxFile, loadMailboxes } from './mailbox/load-json.js';
 import { MailboxStore } from './mailbox/store.js';
@@ -47,6 +49,8 @@ export interface SimulatorOptions {
   keepAliveTimeoutMs?: number;
   /** Serve POX Autodiscover at /autodiscover/autodiscover.xml (src/simulator/autodiscover/). */
   autodiscover?: AutodiscoverEndpoint;
+  /** Serve Microsoft Graph v1.0 calendar endpoints at /v1.0/… over the same mailboxes (src/simulator/graph/). */
+  graph?: GraphOptions;
 }
 
 export interface Simulator {
@@ -54,7 +58,11 @@ export interface Simulator {
   url: string;
   /** `http://127.0.0.1:PORT/EWS/Exchange.asmx` */
   ewsUrl: string;
+  /** `http://127.0.0.1:PORT` when the `graph` option is given (the client appends `/v1.0/…`). */
+  graphUrl?: string;
   control: SimulatorControl;
+  /** Graph controls (throttling, delta tokens, per-calendar delta, app scope) when `graph` is given. */
+  graph?: GraphControl;
   store: MailboxStore;
   /** Close every idle keep-alive connection now (forces NTLM re-handshakes in tests). */
   closeIdleConnections(): void;
@@ -83,6 +91,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const latency = { ms: opts.latencyMs ?? 0 };
   const control = new SimulatorControl({ store, faults, stats, clock, latency });
   const endpoint = new EwsEndpoint(store, () => server);
+  const graph = opts.graph ? new GraphEndpoint({ store, stats, faults, clock, latency }, opts.graph) : undefined;
+  const graphControl = graph ? new GraphControl(graph) : undefined;
   const maxBody = opts.maxBodyBytes ?? 32 * 1024 * 1024;
   const connectionIds = new WeakMap<Socket, number>();
   let nextConnection = 1;
@@ -193,7 +203,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     let payload = Buffer.from(out.body, 'utf8');
     const h: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8' };
     if (/\bgzip\b/.test(header(headers['accept-encoding']) ?? '') && payload.length > 1024) {
-      payload = gzipSync(payload);
+      // Level 1: ~1 ms instead of ~2.4 ms per 400 kB GetItem answer (measured); benches share
+      // the bridge's cores with the simulator, and gunzip costs the client the same either way.
+      payload = gzipSync(payload, { level: 1 });
       h['content-encoding'] = 'gzip';
     }
     h['content-length'] = String(payload.length);
@@ -208,8 +220,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const http: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const run = async (): Promise<void> => {
+      if (graphControl && (await graphControl.handleHttp(req, res, path))) return;
       if (await control.handleHttp(req, res, path)) return;
       if (path.toLowerCase() === EWS_PATH) return ews(req, res);
+      if (graph && path.startsWith('/v1.0/')) return graph.handle(req, res);
       if (opts.autodiscover?.handles(path)) {
         const body = (await readBody(req, maxBody)) ?? '';
         return opts.autodiscover.handle(req, res, body, {
@@ -234,6 +248,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const url = `http://127.0.0.1:${port}`;
   return {
     url, ewsUrl: `${url}/EWS/Exchange.asmx`, control, store,
+    ...(graphControl ? { graphUrl: url, graph: graphControl } : {}),
     closeIdleConnections: () => http.closeIdleConnections(),
     close: () => new Promise<void>((resolve, reject) => {
       http.closeAllConnections();
