@@ -10,7 +10,7 @@ import { NtlmAuth } from '../src/auth/upstream/ntlm.js';
 import type { UpstreamAuth } from '../src/auth/upstream/types.js';
 import { EwsTransport } from '../src/exchange/call.js';
 import { getFolder } from '../src/exchange/operations/get-folder.js';
-import { failFast } from '../src/exchange/retry.js';
+import { failFast } from '../src/upstream/retry.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { NtlmServer, ntlmAuth } from '../src/simulator/ntlm/index.js';
 

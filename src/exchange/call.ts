@@ -4,72 +4,32 @@
 // concurrency cap, the injected retry policy, and mapping of HTTP statuses, SOAP faults and
 // ResponseMessage codes to EwsdavError. Operations (./operations/*) know none of this.
 
-import { createRequire } from 'node:module';
-import { setTimeout as delay } from 'node:timers/promises';
-import { Agent, type Dispatcher, type buildConnector } from 'undici';
-import type { Logger } from 'pino';
-import { EwsdavError, type ErrorCategory } from '../errors.js';
+import type { Dispatcher } from 'undici';
+import { EwsdavError } from '../errors.js';
 import type { UpstreamAuth } from '../auth/upstream/types.js';
 import { checkResponse, forbiddenError, networkError, unauthorizedError, httpStatusError, offeredSchemes, type ErrorContext } from './errors.js';
 import type { ExchangeVersion } from './namespaces.js';
 import type { EwsOperation } from './operation.js';
-import { defaultRetryPolicy, type RetryPolicy } from './retry.js';
-import { KeyedSemaphore } from './semaphore.js';
+import { elapsedMs, notifyObserver, type UpstreamCallEvent } from '../upstream/call-event.js';
+import { upstreamHttp, type UpstreamHttp, type UpstreamHttpOptions } from '../upstream/http-options.js';
 import { buildEnvelope } from './envelope.js';
 import { readResponse, readSnippet, discard } from './response-body.js';
 
-const pkg = createRequire(import.meta.url)('../../package.json') as { version?: string };
-export const USER_AGENT = `ewsdav/${pkg.version ?? '0.0.0'}`;
+export { USER_AGENT } from '../upstream/http-options.js';
 
-export interface EwsTransportOptions {
+export interface EwsTransportOptions extends UpstreamHttpOptions {
   /** The EWS endpoint, e.g. https://outlook.office365.com/EWS/Exchange.asmx. */
   url: string | URL;
   /** RequestServerVersion (EWS-NOTES §2.3); default Exchange2016. Exchange 2013 needs Exchange2013_SP1. */
   serverVersion?: ExchangeVersion;
-  /**
-   * Where requests go. Default: an undici Agent with keep-alive and the timeouts below. Tests pass
-   * their own (or `connect`) to resolve a real host name to 127.0.0.1.
-   */
-  dispatcher?: Dispatcher;
-  /** Connect options for the default Agent (`lookup`, `ca`, …); ignored when `dispatcher` is given. */
-  connect?: buildConnector.BuildOptions;
-  /** Whole-call deadline per attempt (connect, headers and body), default 30 s. */
-  timeoutMs?: number;
-  /** TCP/TLS connect deadline, default 10 s. */
-  connectTimeoutMs?: number;
-  /** Largest response body (after decompression) accepted, default 64 MiB. */
-  maxResponseBytes?: number;
-  /** Concurrent calls per mailbox, default 4 (EWS-NOTES §14.4). */
-  maxConcurrencyPerMailbox?: number;
-  retry?: RetryPolicy;
   /** Windows zone id for the TimeZoneContext header (EWS-NOTES §7.4); default none (UTC values). */
   timeZoneContext?: string;
-  userAgent?: string;
-  logger?: Logger;
   /** Log request and response bodies at debug level. Off by default: bodies hold calendar data. */
   logBodies?: boolean;
-  /** How to wait between attempts; injectable so tests need no wall-clock time. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /**
-   * Told about every attempt (one HTTP exchange with Exchange). A plain callback, so this layer
-   * knows nothing of metrics libraries; src/server feeds Prometheus from it. Must not throw.
-   */
-  observe?: (event: EwsCallEvent) => void;
 }
 
-/** One attempt of an EWS call, as reported to `observe`. */
-export interface EwsCallEvent {
-  /** The EWS operation name, e.g. `SyncFolderItems` (a fixed set: safe as a metric label). */
-  operation: string;
-  /** `ok`, the error category, or `aborted` when the caller cancelled (shutdown). */
-  result: ErrorCategory | 'ok' | 'aborted';
-  /** From sending the request to the parsed answer; time queued for a per-mailbox slot is not included. */
-  durationMs: number;
-  mailbox: string;
-  attempt: number;
-  /** Set when the retry policy schedules another attempt after this one. */
-  retryInMs?: number;
-}
+/** One attempt of an EWS call, as reported to `observe` (the type both upstreams share). */
+export type EwsCallEvent = UpstreamCallEvent;
 
 export interface CallOptions {
   auth: UpstreamAuth;
@@ -83,44 +43,19 @@ const AUTH_RETRY = Symbol('auth-retry');
 export class EwsTransport {
   readonly url: URL;
   readonly serverVersion: ExchangeVersion;
-  readonly #dispatcher: Dispatcher;
-  readonly #ownsDispatcher: boolean;
   readonly #wrapped = new WeakMap<UpstreamAuth, Dispatcher>();
-  readonly #timeoutMs: number;
-  readonly #maxBytes: number;
-  readonly #retry: RetryPolicy;
-  readonly #limits: KeyedSemaphore;
   readonly #tzContext: string | undefined;
-  readonly #userAgent: string;
-  readonly #logger: Logger | undefined;
   readonly #logBodies: boolean;
-  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  readonly #observe: ((event: EwsCallEvent) => void) | undefined;
+
+  readonly #http: UpstreamHttp;
 
   constructor(options: EwsTransportOptions) {
     this.url = new URL(options.url);
     if (this.url.protocol !== 'https:' && this.url.protocol !== 'http:') throw new TypeError(`EWS URL must be http(s): ${this.url.href}`);
     this.serverVersion = options.serverVersion ?? 'Exchange2016';
-    this.#timeoutMs = options.timeoutMs ?? 30_000;
-    const connectTimeout = options.connectTimeoutMs ?? 10_000;
-    this.#ownsDispatcher = !options.dispatcher;
-    this.#dispatcher =
-      options.dispatcher ??
-      new Agent({
-        connect: { timeout: connectTimeout, ...options.connect },
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-        keepAliveTimeout: 30_000,
-      });
-    this.#maxBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
-    this.#retry = options.retry ?? defaultRetryPolicy();
-    this.#limits = new KeyedSemaphore(options.maxConcurrencyPerMailbox ?? 4);
+    this.#http = upstreamHttp(options);
     this.#tzContext = options.timeZoneContext;
-    this.#userAgent = options.userAgent ?? USER_AGENT;
-    this.#logger = options.logger;
     this.#logBodies = options.logBodies ?? false;
-    this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
-    this.#observe = options.observe;
   }
 
   /** One operation call; batched operations are split and their results merged in order. */
@@ -135,7 +70,7 @@ export class EwsTransport {
   }
 
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    if (this.#http.ownsDispatcher) await this.#http.dispatcher.close();
   }
 
   async #callWithRetry<A, R, S>(op: EwsOperation<A, R, S>, args: A, options: CallOptions): Promise<R> {
@@ -145,33 +80,33 @@ export class EwsTransport {
       // Reset once a slot is granted: the duration is Exchange's, not our own queue's.
       let started = performance.now();
       try {
-        const result = await this.#limits.run(options.mailbox, options.signal, () => {
+        const result = await this.#http.limits.run(options.mailbox, options.signal, () => {
           started = performance.now();
           return this.#once(op, args, options, ctx, authAttempt);
         });
         if (result === AUTH_RETRY) {
           // The provider refreshed its credential after a 401; exactly one more try (EWS-NOTES §14.3).
-          this.#report({ operation: op.name, result: 'auth', durationMs: elapsed(started), mailbox: options.mailbox, attempt });
+          this.#report({ operation: op.name, result: 'auth', durationMs: elapsedMs(started), mailbox: options.mailbox, attempt });
           authAttempt = 2;
           attempt--;
           continue;
         }
-        const durationMs = elapsed(started);
-        this.#logger?.debug({ op: op.name, mailbox: options.mailbox, attempt, durationMs, result: 'ok' }, 'ews call');
+        const durationMs = elapsedMs(started);
+        this.#http.logger?.debug({ op: op.name, mailbox: options.mailbox, attempt, durationMs, result: 'ok' }, 'ews call');
         this.#report({ operation: op.name, result: 'ok', durationMs, mailbox: options.mailbox, attempt });
         return result;
       } catch (err) {
         if (!(err instanceof EwsdavError)) {
           // The caller aborted (shutdown, a replaced account), or a bug.
-          this.#report({ operation: op.name, result: options.signal?.aborted ? 'aborted' : 'permanent', durationMs: elapsed(started), mailbox: options.mailbox, attempt });
+          this.#report({ operation: op.name, result: options.signal?.aborted ? 'aborted' : 'permanent', durationMs: elapsedMs(started), mailbox: options.mailbox, attempt });
           throw err;
         }
-        const wait = this.#retry.next(err, attempt);
+        const wait = this.#http.retry.next(err, attempt);
         const fields = {
           op: op.name,
           mailbox: options.mailbox,
           attempt,
-          durationMs: elapsed(started),
+          durationMs: elapsedMs(started),
           result: err.category,
           code: err.code,
           upstreamCode: err.details.upstreamCode,
@@ -179,30 +114,24 @@ export class EwsTransport {
         };
         this.#report({ operation: op.name, result: err.category, durationMs: fields.durationMs, mailbox: options.mailbox, attempt, ...(wait !== undefined ? { retryInMs: wait } : {}) });
         if (wait === undefined) {
-          this.#logger?.warn(fields, `ews call failed: ${err.message}`);
+          this.#http.logger?.warn(fields, `ews call failed: ${err.message}`);
           throw err;
         }
-        this.#logger?.info(fields, 'ews call will be retried');
-        await this.#sleep(wait, options.signal);
+        this.#http.logger?.info(fields, 'ews call will be retried');
+        await this.#http.sleep(wait, options.signal);
       }
     }
   }
 
-  /** An observer that throws must not turn a good call into a failed one. */
   #report(event: EwsCallEvent): void {
-    if (!this.#observe) return;
-    try {
-      this.#observe(event);
-    } catch (err) {
-      this.#logger?.error({ err }, 'ews call observer failed');
-    }
+    notifyObserver(this.#http.observe, event, this.#http.logger);
   }
 
   #dispatcherFor(auth: UpstreamAuth): Dispatcher {
-    if (!auth.wrapDispatcher) return this.#dispatcher;
+    if (!auth.wrapDispatcher) return this.#http.dispatcher;
     let d = this.#wrapped.get(auth);
     if (!d) {
-      d = auth.wrapDispatcher(this.#dispatcher);
+      d = auth.wrapDispatcher(this.#http.dispatcher);
       this.#wrapped.set(auth, d);
     }
     return d;
@@ -219,15 +148,15 @@ export class EwsTransport {
       timeZoneContext: this.#tzContext,
       body: op.request(args, reqCtx),
     });
-    if (this.#logBodies) this.#logger?.debug({ op: op.name, mailbox, body }, 'ews request body');
+    if (this.#logBodies) this.#http.logger?.debug({ op: op.name, mailbox, body }, 'ews request body');
 
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const timeout = AbortSignal.timeout(this.#http.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const headers: Record<string, string> = {
       'content-type': 'text/xml; charset=utf-8',
       accept: 'text/xml',
       'accept-encoding': 'gzip',
-      'user-agent': this.#userAgent,
+      'user-agent': this.#http.userAgent,
       // Routes the request to the mailbox's server; required with impersonation, cheap always
       // (EWS-NOTES §2.1; exchangelib sends it on every call).
       'x-anchormailbox': mailbox,
@@ -243,8 +172,8 @@ export class EwsTransport {
         headers,
         body,
         signal,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
+        headersTimeout: this.#http.timeoutMs,
+        bodyTimeout: this.#http.timeoutMs,
       });
     } catch (err) {
       throw this.#failure(ctx, err, options.signal);
@@ -273,7 +202,7 @@ export class EwsTransport {
     }
 
     try {
-      const parsed = await readResponse(res, op.response(args, reqCtx), { ctx, maxBytes: this.#maxBytes, logBody: this.#logBodies ? (text) => this.#logger?.debug({ op: op.name, mailbox, body: text }, 'ews response body') : undefined });
+      const parsed = await readResponse(res, op.response(args, reqCtx), { ctx, maxBytes: this.#http.maxBytes, logBody: this.#logBodies ? (text) => this.#http.logger?.debug({ op: op.name, mailbox, body: text }, 'ews response body') : undefined });
       checkResponse(parsed, op.slotErrors, ctx, status);
       return op.result(parsed.messages, args, { ...reqCtx, url: this.url, operation: op.name, serverVersion: parsed.serverVersion });
     } catch (err) {
@@ -287,8 +216,4 @@ export class EwsTransport {
     if (callerSignal?.aborted) return callerSignal.reason;
     return networkError(ctx, err);
   }
-}
-
-function elapsed(started: number): number {
-  return Math.round(performance.now() - started);
 }

@@ -2,8 +2,7 @@
 // source needs to assemble a CalendarObject: item type, recurrence, modified and deleted
 // occurrences (EWS-NOTES §6.3, §7, §8). Properties missing from the response shape stay undefined.
 
-import { createHash } from 'node:crypto';
-import { localDateOf, resolveZone } from '../model/tz.js';
+import { eventTime, type ParsedItem } from '../upstream/item-values.js';
 import { UTC_ZONE, type EventBody, type EventData, type EventTime, type Importance, type Recurrence, type Sensitivity, type ShowAs, type TimeZoneRef } from '../model/index.js';
 import { NS_TYPES } from './namespaces.js';
 import { parseAttendees, parseOrganizer, parseResponse } from './parse-people.js';
@@ -11,6 +10,9 @@ import { parseRecurrence, RecurrenceError } from './parse-recurrence.js';
 import { parseMeetingTimeZone, parseTimeZoneDefinition } from './parse-timezone.js';
 import { normaliseText, parseBool, parseDateTime, parseIntValue } from './parse-values.js';
 import { child, childText, children, type XmlElement } from './xml-reader.js';
+
+// Shared with the Graph upstream, which must compute the same values for the same item.
+export { eventTime, uidFromItemId } from '../upstream/item-values.js';
 
 export type CalendarItemType = 'Single' | 'Occurrence' | 'Exception' | 'RecurringMaster';
 
@@ -23,27 +25,12 @@ export interface OccurrenceInfo {
   originalStart?: number;
 }
 
-export interface ParsedCalendarItem {
+export interface ParsedCalendarItem extends ParsedItem {
   itemId: string;
-  changeKey?: string;
-  /** calendar:UID as Exchange has it; absent on some imported or very old items. */
-  uid?: string;
   itemType: CalendarItemType;
-  isAllDay: boolean;
-  /** Start and End as instants (epoch ms), also for all-day items whose model times are dates. */
-  startUtc: number;
-  endUtc: number;
-  /** The series/wall-clock zone: StartTimeZone, else StartTimeZoneId, else MeetingTimeZone, else the default. */
-  startZone: TimeZoneRef;
-  data: EventData;
-  recurrence?: Recurrence;
-  /** Set when the Recurrence element could not be read; the item is then reported as unsupported. */
-  recurrenceProblem?: string;
   modifiedOccurrences: OccurrenceInfo[];
   /** Original starts (epoch ms) of deleted occurrences. */
   deletedOccurrences: number[];
-  /** RecurrenceId / OriginalStart of an occurrence or exception (epoch ms). */
-  originalStart?: number;
 }
 
 export interface ParseContext {
@@ -71,11 +58,6 @@ export class CalendarItemError extends Error {
     super(message);
     this.name = 'CalendarItemError';
   }
-}
-
-/** The UID for an item without calendar:UID: stable for the same ItemId, never a guess at Outlook's GlobalObjectId. */
-export function uidFromItemId(itemId: string): string {
-  return `ewsdav-${createHash('sha256').update(itemId).digest('hex').slice(0, 40)}`;
 }
 
 /** First types-namespace child by local name: one pass instead of a scan per property. */
@@ -128,11 +110,6 @@ function occurrenceInfo(occurrence: XmlElement): OccurrenceInfo | undefined {
   if (end !== undefined) info.end = end;
   if (originalStart !== undefined) info.originalStart = originalStart;
   return info;
-}
-
-/** A timed value, or the local date in `dateZone` for all-day items (§7.3: never the UTC date). */
-export function eventTime(utc: number, zone: TimeZoneRef, allDay: boolean, dateZone: TimeZoneRef = zone): EventTime {
-  return allDay ? { kind: 'date', date: localDateOf(utc, resolveZone(dateZone)) } : { kind: 'date-time', utc, zone };
 }
 
 export function parseCalendarItem(item: XmlElement, ctx: ParseContext = {}): ParsedCalendarItem {

@@ -1,7 +1,9 @@
 // Organizer and attendees (EWS-NOTES §6.3; WSR/attendee, WSR/mailbox, WSR/responsetype).
-// Resources are rooms when Exchange or Outlook say so: listed in the location, or named as one.
+// Resources are rooms when Exchange or Outlook say so: listed in the location, or named as one
+// (src/model/participants.ts, shared with the Graph upstream).
 
 import type { Attendee, AttendeeKind, AttendeeRole, Mailbox, ResponseStatus } from '../model/index.js';
+import { participantKind, usableEmail } from '../model/participants.js';
 import { NS_TYPES } from './namespaces.js';
 import { child, childText, children, type XmlElement } from './xml-reader.js';
 
@@ -31,9 +33,6 @@ const MAILBOX_KINDS: Readonly<Record<string, AttendeeKind>> = {
   Unknown: 'unknown',
 };
 
-// Room mailboxes are not marked in Attendee/Mailbox; their display names usually say what they are.
-const ROOM_NAME = /\b(room|rooms|raum|räume|salle|sala|sale|zaal|konferenz\w*|besprechung\w*|meeting ?room|conference|boardroom|auditorium)\b/i;
-
 export interface ParsedMailbox extends Mailbox {
   routingType?: string;
   mailboxType?: string;
@@ -47,29 +46,19 @@ export function parseMailbox(el: XmlElement | undefined): ParsedMailbox | undefi
   const mailboxType = childText(el, NS_TYPES, 'MailboxType')?.trim();
   const out: ParsedMailbox = {};
   if (name) out.name = name;
-  // An EX routing type carries an X.500 legacyExchangeDN (/O=…/CN=…), not an address a
-  // calendar client could mail; keep only SMTP-like addresses.
-  if (address && (routingType === undefined || routingType === 'SMTP' || address.includes('@')) && !address.startsWith('/')) out.email = address;
+  const email = usableEmail(address, routingType);
+  if (email) out.email = email;
   if (routingType) out.routingType = routingType;
   if (mailboxType) out.mailboxType = mailboxType;
   return out.name || out.email ? out : undefined;
 }
 
-function attendeeKind(role: AttendeeRole, mailbox: ParsedMailbox, locationText: string): AttendeeKind {
-  if (role === 'resource') {
-    const inLocation = (mailbox.name && locationText.includes(mailbox.name.toLowerCase())) || (mailbox.email && locationText.includes(mailbox.email.toLowerCase()));
-    return inLocation || (mailbox.name && ROOM_NAME.test(mailbox.name)) ? 'room' : 'resource';
-  }
-  if (mailbox.name && ROOM_NAME.test(mailbox.name) && mailbox.email && locationText.includes(mailbox.name.toLowerCase())) return 'room';
-  return MAILBOX_KINDS[mailbox.mailboxType ?? 'Mailbox'] ?? 'unknown';
-}
-
-function attendeesOf(list: XmlElement | undefined, role: AttendeeRole, locationText: string): Attendee[] {
+function attendeesOf(list: XmlElement | undefined, role: AttendeeRole, location: string | undefined): Attendee[] {
   const out: Attendee[] = [];
   for (const a of children(list, NS_TYPES, 'Attendee')) {
     const mailbox = parseMailbox(child(a, NS_TYPES, 'Mailbox'));
     if (!mailbox) continue;
-    const attendee: Attendee = { role, kind: attendeeKind(role, mailbox, locationText), response: parseResponse(childText(a, NS_TYPES, 'ResponseType')) ?? 'unknown' };
+    const attendee: Attendee = { role, kind: participantKind(role, mailbox, location, MAILBOX_KINDS[mailbox.mailboxType ?? 'Mailbox'] ?? 'unknown'), response: parseResponse(childText(a, NS_TYPES, 'ResponseType')) ?? 'unknown' };
     if (mailbox.name) attendee.name = mailbox.name;
     if (mailbox.email) attendee.email = mailbox.email;
     out.push(attendee);
@@ -79,11 +68,10 @@ function attendeesOf(list: XmlElement | undefined, role: AttendeeRole, locationT
 
 /** Required, optional, then resources, each in the server's order. */
 export function parseAttendees(item: XmlElement, location: string | undefined): Attendee[] {
-  const loc = (location ?? '').toLowerCase();
   return [
-    ...attendeesOf(child(item, NS_TYPES, 'RequiredAttendees'), 'required', loc),
-    ...attendeesOf(child(item, NS_TYPES, 'OptionalAttendees'), 'optional', loc),
-    ...attendeesOf(child(item, NS_TYPES, 'Resources'), 'resource', loc),
+    ...attendeesOf(child(item, NS_TYPES, 'RequiredAttendees'), 'required', location),
+    ...attendeesOf(child(item, NS_TYPES, 'OptionalAttendees'), 'optional', location),
+    ...attendeesOf(child(item, NS_TYPES, 'Resources'), 'resource', location),
   ];
 }
 

@@ -2,26 +2,10 @@
 // an optional offset suffix; xs:duration in its many spellings; booleans; integers.
 
 import type { LocalDate, LocalDateTime } from '../model/index.js';
+import { DATE_TIME } from '../upstream/item-values.js';
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
-
-/**
- * Epoch ms of an xs:dateTime. Without an offset the value is a wall time in `naiveOffsetMinutes`
- * (east of UTC; default 0 = UTC, which is what EWS means without a TimeZoneContext).
- */
-export function parseDateTime(value: string, naiveOffsetMinutes = 0): number {
-  const m = DATE_TIME.exec(value.trim());
-  if (!m) throw new RangeError(`not an xs:dateTime: ${JSON.stringify(value)}`);
-  const ms = m[7] ? Math.round(Number(m[7]) * 1000) : 0;
-  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), ms);
-  const zone = m[8];
-  if (!zone) return wall - naiveOffsetMinutes * 60_000;
-  if (zone === 'Z') return wall;
-  const sign = zone[0] === '-' ? -1 : 1;
-  const digits = zone.slice(1).replace(':', '');
-  const offset = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
-  return wall - offset * 60_000;
-}
+// Shared with the Graph upstream (ISO 8601 date-times and text line ends are the same there).
+export { normaliseText, parseDateTime } from '../upstream/item-values.js';
 
 /** The wall-clock part of an xs:dateTime, ignoring any offset ('YYYY-MM-DDTHH:MM:SS'). */
 export function localDateTimeOf(value: string): LocalDateTime {
@@ -70,14 +54,6 @@ export function parseIntValue(value: string | undefined): number | undefined {
   const v = value.trim();
   if (!/^[+-]?\d+$/.test(v)) return undefined;
   return Number(v);
-}
-
-/**
- * Text as the model keeps it: CR LF and lone CR (Exchange serialises CR as `&#xD;`) become LF, so
- * converters need to know only one line end.
- */
-export function normaliseText(value: string): string {
-  return value.includes('\r') ? value.replace(/\r\n?/g, '\n') : value;
 }
 
 /** 'HH:MM:SS' → minutes after midnight. */

@@ -1,9 +1,9 @@
-// Whether and when to retry a failed EWS call: a policy object apart from the transport
-// (exchangelib's FailFast / FaultTolerance in protocol.py, undici's retry handler). The default
-// retries only what may succeed later: throttling waits at least what Exchange asked for
-// (BackOffMilliseconds or Retry-After, EWS-NOTES §14.2–14.3); transient failures back off
-// exponentially with jitter. Auth, policy, not-found and permanent errors are never retried —
-// above all 401, which would lock the AD account (§14.3).
+// Whether and when to retry a failed upstream call (EWS or Graph): a policy object apart from the
+// transports (exchangelib's FailFast / FaultTolerance in protocol.py, undici's retry handler). The
+// default retries only what may succeed later: throttling waits at least what the server asked for
+// (EWS BackOffMilliseconds or Retry-After, EWS-NOTES §14.2–14.3; Graph Retry-After, OAUTH-NOTES
+// §11); transient failures back off exponentially with jitter. Auth, policy, not-found and
+// permanent errors are never retried — above all 401, which would lock the AD account (§14.3).
 
 import type { EwsdavError } from '../errors.js';
 

@@ -1,5 +1,6 @@
-// A counting semaphore keyed by mailbox: at most N EWS calls in flight per mailbox (EWS-NOTES
-// §14.4 — EWSMaxConcurrency is 27 per user, the bridge stays far below it, default 4).
+// A counting semaphore keyed by mailbox: at most N upstream calls in flight per mailbox. EWS
+// allows 27 per user (EWS-NOTES §14.4), Graph 4 per app and mailbox (OAUTH-NOTES §11); both
+// transports default to 4.
 
 export class Semaphore {
   #available: number;

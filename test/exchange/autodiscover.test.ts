@@ -19,7 +19,7 @@ import { NtlmServer, ntlmAuth } from '../../src/simulator/ntlm/index.js';
 import { AutodiscoverCache, autodiscover, type AutodiscoverOptions } from '../../src/exchange/autodiscover.js';
 import { EwsTransport } from '../../src/exchange/call.js';
 import { getFolder } from '../../src/exchange/operations/get-folder.js';
-import { failFast } from '../../src/exchange/retry.js';
+import { failFast } from '../../src/upstream/retry.js';
 import { BasicAuth } from '../../src/auth/upstream/basic.js';
 import { NtlmAuth } from '../../src/auth/upstream/ntlm.js';
 import { EwsdavError } from '../../src/errors.js';

@@ -14,7 +14,7 @@ import { BasicAuth } from '../../src/auth/upstream/basic.js';
 import type { UpstreamAuth } from '../../src/auth/upstream/types.js';
 import { EwsTransport, type EwsTransportOptions } from '../../src/exchange/call.js';
 import { getFolder } from '../../src/exchange/operations/get-folder.js';
-import { defaultRetryPolicy, failFast } from '../../src/exchange/retry.js';
+import { defaultRetryPolicy, failFast } from '../../src/upstream/retry.js';
 import { EwsdavError } from '../../src/errors.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { NtlmServer, ntlmAuth, type OfferMode } from '../../src/simulator/ntlm/index.js';

@@ -12,7 +12,7 @@ import { EwsCalendarSource } from '../../src/exchange/source.js';
 import { calendarView } from '../../src/exchange/paging.js';
 import { getItem } from '../../src/exchange/operations/get-item.js';
 import { getFolder } from '../../src/exchange/operations/get-folder.js';
-import { defaultRetryPolicy, failFast } from '../../src/exchange/retry.js';
+import { defaultRetryPolicy, failFast } from '../../src/upstream/retry.js';
 import { EwsdavError } from '../../src/errors.js';
 import type { UpstreamCalendar } from '../../src/model/index.js';
 

@@ -13,7 +13,7 @@ import { EwsTransport, type EwsTransportOptions } from '../../src/exchange/call.
 import { BasicAuth } from '../../src/auth/upstream/basic.js';
 import type { UpstreamAuth } from '../../src/auth/upstream/types.js';
 import { getFolder } from '../../src/exchange/operations/get-folder.js';
-import { failFast } from '../../src/exchange/retry.js';
+import { failFast } from '../../src/upstream/retry.js';
 import { EwsdavError } from '../../src/errors.js';
 import { fixture } from './helpers.js';
 

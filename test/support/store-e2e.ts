@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { generateItems } from '../../src/simulator/mailbox/generate.js';
 import { EwsTransport } from '../../src/exchange/call.js';
-import { failFast, type RetryPolicy } from '../../src/exchange/retry.js';
+import { failFast, type RetryPolicy } from '../../src/upstream/retry.js';
 import { EwsCalendarSource } from '../../src/exchange/source.js';
 import { BasicAuth } from '../../src/auth/upstream/basic.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
