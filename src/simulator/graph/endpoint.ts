@@ -1,7 +1,8 @@
 // The Graph v1.0 endpoints over the simulator's mailbox model (graph-contract.md): GET only,
 // Bearer tokens of the fake authority (auth.ts), then the target mailbox, injected throttling
 // and the per-mailbox concurrency cap (throttle.ts), the shared latency setting, and one
-// handler per resource family. Every request is counted in the shared RequestStats under a
+// handler per resource family; POST /v1.0/$batch runs GETs through the same `serve` (batch.ts).
+// Every request is counted in the shared RequestStats under a
 // `graph:*` operation name, so tests can assert request counts as they do for EWS.
 
 import { randomUUID } from 'node:crypto';
@@ -25,6 +26,7 @@ import {
 import { type ListQuery, applySelect, parseListQuery } from './query.js';
 import { type CalendarRef, type Route, parsePath } from './routes.js';
 import { GraphThrottle } from './throttle.js';
+import { isBatchPath, handleBatch } from './batch.js';
 import { byStart, folderInstancesInWindow, pageOf } from './views.js';
 
 export interface GraphOptions {
@@ -71,14 +73,15 @@ export class GraphEndpoint {
   readonly throttle = new GraphThrottle();
   readonly delta: DeltaEngine;
 
-  constructor(private readonly deps: GraphDeps, options: GraphOptions) {
+  constructor(readonly deps: GraphDeps, options: GraphOptions) {
     this.auth = new GraphAuth(options.trust, deps.store, options.appScope);
     this.delta = new DeltaEngine(deps.store.secret);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { store, stats, faults, clock, latency } = this.deps;
+    const { stats, faults, clock, latency } = this.deps;
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    if (isBatchPath(url.pathname)) return handleBatch(this, req, res, url);
     const parsed = parsePath(url.pathname);
     const requestId = randomUUID();
     const entry = { time: new Date().toISOString(), method: req.method ?? 'GET', path: req.url ?? '/', operation: parsed.operation, authScheme: 'Bearer' };
@@ -111,18 +114,27 @@ export class GraphEndpoint {
       slot = mb.smtp;
       const extra = faults.take(['latency'], { operation: parsed.operation, mailbox: mb.smtp })?.latencyMs ?? 0;
       if (latency.ms + extra > 0) await new Promise((r) => setTimeout(r, latency.ms + extra));
-      const prefer = parsePrefer(req.headers.prefer);
-      const zone = prefer.timeZone !== undefined ? { label: prefer.timeZone, def: preferredZone(prefer.timeZone) } : undefined;
-      const ctx: Ctx = { mb, principal, prefer, url, render: { zone, bodyType: prefer.bodyType, now: clock.now() } };
-      const out = this.dispatch(parsed.route, ctx);
-      const applied = preferenceApplied(prefer, out.maxPageSizeApplied);
-      answer(200, out.body, applied ? { 'preference-applied': applied } : {});
+      const out = this.serve(parsed.route, mb, principal, url, req.headers.prefer);
+      answer(200, out.body, out.headers);
     } catch (err) {
       if (!(err instanceof GraphError)) throw err;
       answer(err.status, errorDocument(err.code, err.message, clock.now(), requestId), err.headers);
     } finally {
       if (slot) this.throttle.leave(slot);
     }
+  }
+
+  /**
+   * Answers one authorised request for `mb` (a direct one or a $batch sub-request): Prefer
+   * header, then the resource. Throws GraphError; returns the 200 body and its headers.
+   */
+  serve(route: Route, mb: Mailbox, principal: GraphPrincipal, url: URL, preferHeader: string | string[] | undefined): { body: unknown; headers: Record<string, string> } {
+    const prefer = parsePrefer(preferHeader);
+    const zone = prefer.timeZone !== undefined ? { label: prefer.timeZone, def: preferredZone(prefer.timeZone) } : undefined;
+    const ctx: Ctx = { mb, principal, prefer, url, render: { zone, bodyType: prefer.bodyType, now: this.deps.clock.now() } };
+    const out = this.dispatch(route, ctx);
+    const applied = preferenceApplied(prefer, out.maxPageSizeApplied);
+    return { body: out.body, headers: applied ? { 'preference-applied': applied } : {} };
   }
 
   private dispatch(route: Route, ctx: Ctx): Answer {

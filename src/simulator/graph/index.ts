@@ -4,3 +4,4 @@ export { GraphControl, type GraphState } from './control.js';
 export type { GraphAuthCounters } from './auth.js';
 export type { ActiveThrottle, ThrottleSpec } from './throttle.js';
 export { encodeTzDefinition } from './extended-props.js';
+export { BATCH_MAX_REQUESTS, BATCH_PARALLELISM } from './batch.js';

@@ -69,12 +69,23 @@ export class GraphThrottle {
   /** Takes a concurrency slot for the mailbox, or returns the 429 to answer. */
   enter(mailbox: string): GraphError | undefined {
     const n = this.inFlight.get(mailbox) ?? 0;
-    if (n >= this.limit) {
-      this.concurrencyRefusals++;
-      return new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'retry-after': '1' });
-    }
+    if (n >= this.limit) return this.refuse();
     this.inFlight.set(mailbox, n + 1);
     return undefined;
+  }
+
+  /** Takes a slot if one is free, without counting a refusal ($batch lanes, batch.ts). */
+  tryEnter(mailbox: string): boolean {
+    const n = this.inFlight.get(mailbox) ?? 0;
+    if (n >= this.limit) return false;
+    this.inFlight.set(mailbox, n + 1);
+    return true;
+  }
+
+  /** The answer to a request that found no free slot (counted). */
+  refuse(): GraphError {
+    this.concurrencyRefusals++;
+    return new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'retry-after': '1' });
   }
 
   leave(mailbox: string): void {
