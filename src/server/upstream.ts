@@ -1,5 +1,5 @@
-// Builds the upstream side from the configuration: one EWS transport per deployment (auth is per
-// call, so it serves every mailbox) and one CalendarSource per mailbox. The only place that picks
+// Builds the upstream side from the configuration: one EWS or Graph transport per deployment (auth
+// is per call, so it serves every mailbox) and one CalendarSource per mailbox. The only place that picks
 // between upstreams and auth providers; front-ends and the store see only CalendarSource.
 
 import { Agent, type buildConnector } from 'undici';
@@ -7,6 +7,8 @@ import type { Config } from '../config/index.js';
 import { EwsdavError } from '../errors.js';
 import { EwsTransport, type EwsCallEvent } from '../exchange/call.js';
 import { EwsCalendarSource } from '../exchange/source.js';
+import { GraphCalendarSource } from '../graph/source.js';
+import { GraphTransport } from '../graph/transport.js';
 import { autodiscover } from '../exchange/autodiscover.js';
 import { DiscoveringSource } from '../exchange/discovering-source.js';
 import { createHash } from 'node:crypto';
@@ -46,12 +48,32 @@ export class UpstreamFactory {
   constructor(options: UpstreamFactoryOptions) {
     this.options = options;
     const { exchange } = options.config;
-    if (exchange.api !== 'ews') {
-      throw new EwsdavError('EWSDAV_ERR_CONFIG_INVALID', `exchange.api "${exchange.api}" is not available in this version of ewsdav.`, {
-        hint: 'Use "ews" (the default) for now; Microsoft Graph support is being built.',
-      });
-    }
     this.ewsUrl = exchange.url ?? (exchange.auth === 'oauth' || exchange.auth === 'oauth-app' ? EXCHANGE_ONLINE_EWS : undefined);
+  }
+
+  // One Graph transport per deployment (exchange.api "graph"); its limits are per mailbox.
+  private graph: GraphTransport | undefined;
+
+  private graphTransport(): GraphTransport {
+    if (!this.graph) {
+      const { exchange, graph } = this.options.config;
+      this.graph = new GraphTransport({ url: graph.url, ...this.httpOptions(), ...(exchange.maxResponseBytes ? { maxResponseBytes: exchange.maxResponseBytes } : {}) });
+    }
+    return this.graph;
+  }
+
+  /** What both upstream transports share: deadlines, limits, user agent, the test resolver, metrics. */
+  private httpOptions() {
+    const { exchange } = this.options.config;
+    const { connect } = this.options;
+    return {
+      timeoutMs: exchange.timeoutSeconds * 1000,
+      maxConcurrencyPerMailbox: exchange.maxConcurrency,
+      userAgent: exchange.userAgent ?? `ewsdav/${version}`,
+      ...(connect && typeof connect !== 'function' ? { connect } : {}),
+      ...(typeof connect === 'function' ? { dispatcher: new Agent({ connect }) } : {}),
+      ...(this.options.observe ? { observe: this.options.observe } : {}),
+    };
   }
 
   /** The transport of the configured URL (Autodiscover deployments: of the first URL found). */
@@ -66,18 +88,12 @@ export class UpstreamFactory {
     let transport = this.transports.get(url);
     if (!transport) {
       const { exchange } = this.options.config;
-      const { connect } = this.options;
       transport = new EwsTransport({
         url,
         serverVersion: exchange.version,
-        timeoutMs: exchange.timeoutSeconds * 1000,
         maxResponseBytes: exchange.maxResponseBytes,
-        maxConcurrencyPerMailbox: exchange.maxConcurrency,
-        userAgent: exchange.userAgent ?? `ewsdav/${version}`,
         logger: this.options.logger.child({ component: 'ews' }),
-        ...(connect && typeof connect !== 'function' ? { connect } : {}),
-        ...(typeof connect === 'function' ? { dispatcher: new Agent({ connect }) } : {}),
-        ...(this.options.observe ? { observe: this.options.observe } : {}),
+        ...this.httpOptions(),
       });
       this.transports.set(url, transport);
     }
@@ -121,6 +137,13 @@ export class UpstreamFactory {
 
   /** A source reading `mailbox` with a given provider (exchange.auth "oauth": one per linked user). */
   sourceWithAuth(mailbox: string, auth: UpstreamAuth): CalendarSource {
+    const { exchange, graph } = this.options.config;
+    if (exchange.api === 'graph') {
+      return new GraphCalendarSource({
+        transport: this.graphTransport(), auth, mailbox, window: graph.window,
+        logger: this.options.logger.child({ component: 'graph', mailbox }),
+      });
+    }
     if (!this.ewsUrl) {
       const { connect } = this.options;
       // exchange.url omitted: the mailbox's domain says where EWS is (cached per domain).
@@ -144,6 +167,8 @@ export class UpstreamFactory {
     this.ntlm.clear();
     await Promise.all([...this.transports.values()].map((t) => t.close()));
     this.transports.clear();
+    await this.graph?.close();
+    this.graph = undefined;
   }
 }
 
