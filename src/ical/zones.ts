@@ -2,7 +2,7 @@
 // object needs. Decides between the IANA name and the upstream's own rules (EWS-NOTES §7.2:
 // "verify offsets from the EWS definition against tzdata; they can diverge for historic dates").
 
-import { resolveZone, rulesOffsetAt, rulesZone, type ResolvedZone } from '../model/tz.js';
+import { resolveZone, rulesOffsetAt, rulesZone, transitionUtc, type ResolvedZone } from '../model/tz.js';
 import type { TimeZoneRef, ZoneRules } from '../model/zone.js';
 import { fastIanaZone, ianaVtimezone, rulesVtimezone } from './vtimezone.js';
 
@@ -10,6 +10,82 @@ import { fastIanaZone, ianaVtimezone, rulesVtimezone } from './vtimezone.js';
 function safeTzid(name: string): string {
   const clean = name.replace(/[",;:\\]/g, '').replace(/\s+/g, ' ').trim();
   return clean === '' ? 'Customized Time Zone' : clean;
+}
+
+// --- agreement of a definition's rules with tzdata, per year ---------------------------------------
+// Every calendar object is rendered with its own registry, and each one used to compare tzdata
+// with the upstream's rules at every instant it writes (rulesOffsetAt is the costly half). The
+// parser hands out one frozen TimeZoneRef per distinct definition, so the comparison is cached per
+// rules object, IANA zone and UTC year: "the two agree at every instant of the year". When that
+// holds, any instant of the year agrees; when it does not, instants are compared one by one as
+// before, so the choice made is exactly the uncached one.
+
+const DAY = 86_400_000;
+/** Years remembered per rules object (a definition is used over a few years at most). */
+const YEARS_PER_RULES = 256;
+const agreement = new WeakMap<ZoneRules, Map<string, boolean>>();
+
+function agreesAt(rules: ZoneRules, iana: ResolvedZone, ms: number): boolean {
+  // Several eras can switch anywhere in a year: compare the instant itself.
+  if (rules.eras.length === 1) {
+    const year = new Date(ms).getUTCFullYear();
+    let years = agreement.get(rules);
+    if (!years) {
+      years = new Map();
+      agreement.set(rules, years);
+    }
+    const key = `${iana.tzid}|${year}`;
+    let whole = years.get(key);
+    if (whole === undefined) {
+      whole = agreesAllYear(rules, iana, year);
+      if (years.size >= YEARS_PER_RULES) years.clear();
+      years.set(key, whole);
+    }
+    if (whole) return true;
+  }
+  return iana.offsetAt(ms) === rulesOffsetAt(rules, ms);
+}
+
+/**
+ * True when tzdata and single-era `rules` give the same offset at every instant of UTC `year`.
+ * Both are step functions: they agree everywhere when they agree at the year's start and at
+ * every step of either. The rules step only at their two switches (of the local years around
+ * this one) and where their local year turns; tzdata's steps are found by sampling every day
+ * and bisecting to the second (no zone has changed its offset and back within one day).
+ */
+function agreesAllYear(rules: ZoneRules, iana: ResolvedZone, year: number): boolean {
+  const start = Date.UTC(year, 0, 1);
+  const end = Date.UTC(year + 1, 0, 1);
+  const era = rules.eras[0]!;
+  const points = [start];
+  const std = era.standardOffsetMinutes;
+  for (let y = year - 1; y <= year + 1; y++) {
+    points.push(Date.UTC(y, 0, 1) - std * 60_000);
+    if (era.daylight) {
+      points.push(transitionUtc(y, era.daylight.start, std), transitionUtc(y, era.daylight.end, era.daylight.offsetMinutes));
+    }
+  }
+  let at = start;
+  let offset = iana.offsetAt(at);
+  while (at < end) {
+    const next = Math.min(at + DAY, end);
+    const nextOffset = iana.offsetAt(next);
+    if (nextOffset !== offset) {
+      let lo = at;
+      let hi = next;
+      while (hi - lo > 1000) {
+        const mid = Math.floor((lo + hi) / 2000) * 1000;
+        if (iana.offsetAt(mid) === offset) lo = mid;
+        else hi = mid;
+      }
+      // Sub-second steps do not exist in tzdata; the instants either side are checked too.
+      points.push(lo, hi, hi + 1000);
+    }
+    at = next;
+    offset = nextOffset;
+  }
+  for (const p of points) if (p >= start && p < end && iana.offsetAt(p) !== rulesOffsetAt(rules, p)) return false;
+  return true;
 }
 
 interface Entry {
@@ -41,7 +117,7 @@ export class ZoneRegistry {
     if (resolved.ianaId) {
       if (resolved.tzid === 'UTC') return resolved;
       const fast = fastIanaZone(resolved.ianaId);
-      if (!rules || instants.every((ms) => fast.offsetAt(ms) === rulesOffsetAt(rules, ms))) return fast;
+      if (!rules || instants.every((ms) => agreesAt(rules, fast, ms))) return fast;
       return this.custom(safeTzid(ref.windowsId && !ref.windowsId.startsWith('tzone://') ? ref.windowsId : (ref.name ?? '')), rules);
     }
     if (resolved.rules) return this.custom(safeTzid(resolved.tzid), resolved.rules);
