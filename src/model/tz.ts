@@ -128,9 +128,21 @@ function formatterFor(id: string): Intl.DateTimeFormat {
   return f;
 }
 
+// en-US with these options formats as '1/31/2026 AD, 13:05:09': format() and one regex cost a
+// third of formatToParts (measured ~3 µs against ~9 µs). Any other shape (a future ICU) takes the
+// formatToParts path, which reads the very same fields.
+const FORMATTED = /^(\d+)\/(\d+)\/(\d+) (AD|BC), (\d+):(\d+):(\d+)$/;
+
 export function ianaOffsetAt(id: string, utcMs: number): number {
   if (id === 'UTC') return 0;
-  const parts = formatterFor(id).formatToParts(new Date(utcMs));
+  const date = new Date(utcMs);
+  const f = formatterFor(id);
+  const m = FORMATTED.exec(f.format(date));
+  if (m) {
+    const y = Number(m[3]);
+    return offsetFromWall(Date.UTC(m[4] === 'BC' ? 1 - y : y, Number(m[1]) - 1, Number(m[2]), Number(m[5]), Number(m[6]), Number(m[7])), utcMs);
+  }
+  const parts = f.formatToParts(date);
   let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, bc = false;
   for (const p of parts) {
     switch (p.type) {
@@ -143,7 +155,10 @@ export function ianaOffsetAt(id: string, utcMs: number): number {
       case 'era': bc = p.value === 'BC'; break;
     }
   }
-  const wall = Date.UTC(bc ? 1 - y : y, mo - 1, d, h, mi, s);
+  return offsetFromWall(Date.UTC(bc ? 1 - y : y, mo - 1, d, h, mi, s), utcMs);
+}
+
+function offsetFromWall(wall: number, utcMs: number): number {
   const truncated = Math.floor(utcMs / 1000) * 1000;
   return Math.round((wall - truncated) / 60_000);
 }

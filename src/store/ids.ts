@@ -1,7 +1,7 @@
 // Names the store hands to front-ends: calendar ids, object names, ETags and sync tokens. Pure
 // functions; every one is deterministic so a rebuilt store hands out the same names.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -58,7 +58,9 @@ export function duplicateNameFor(upstreamId: string): string {
  * the ETag, which a ChangeKey-based ETag would not. 144 bits in base64url.
  */
 export function etagFor(ical: string): string {
-  return `"${sha256(ical).subarray(0, 18).toString('base64url')}"`;
+  // One-shot hash(): the same digest as createHash without a Hash object per call (an initial
+  // sync hashes every object; measured ~15 % cheaper on 1 kB texts).
+  return `"${hash('sha256', ical, 'buffer').subarray(0, 18).toString('base64url')}"`;
 }
 
 export function newEpoch(): string {

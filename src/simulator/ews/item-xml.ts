@@ -84,6 +84,16 @@ function appointmentState(r: RenderItem): number {
 
 const b = (v: boolean): string => (v ? 'true' : 'false');
 
+/** FirstOccurrence and LastOccurrence both need the series walk: one walk per item version. */
+const boundsMemo = new WeakMap<StoredItem, { changeKey: string; bounds: ReturnType<typeof firstAndLast> }>();
+function seriesBounds(item: StoredItem): ReturnType<typeof firstAndLast> {
+  const hit = boundsMemo.get(item);
+  if (hit && hit.changeKey === item.changeKey) return hit.bounds;
+  const bounds = firstAndLast(item);
+  boundsMemo.set(item, { changeKey: item.changeKey, bounds });
+  return bounds;
+}
+
 const PROPS: readonly PropDef[] = [
   { uri: 'item:ItemId', in: 'd', write: (w, r) => w.empty('t:ItemId', { Id: r.id, ChangeKey: r.changeKey }) },
   {
@@ -192,14 +202,14 @@ const PROPS: readonly PropDef[] = [
   {
     uri: 'calendar:FirstOccurrence', in: 'g', write: (w, r, env) => {
       if (r.kind !== 'RecurringMaster') return;
-      const { first } = firstAndLast(r.item);
+      const { first } = seriesBounds(r.item);
       if (first) occurrenceInfo(w, 't:FirstOccurrence', first, env);
     },
   },
   {
     uri: 'calendar:LastOccurrence', in: 'g', write: (w, r, env) => {
       if (r.kind !== 'RecurringMaster') return;
-      const { last } = firstAndLast(r.item);
+      const { last } = seriesBounds(r.item);
       if (last) occurrenceInfo(w, 't:LastOccurrence', last, env);
     },
   },
