@@ -12,6 +12,7 @@ import type { FolderInput, MailboxStore, OccurrenceRef } from './mailbox/store.j
 import type { Mailbox, StoredItem } from './mailbox/types.js';
 import { formatUtc } from './recurrence/dates.js';
 import type { Counters, RequestLogEntry, RequestStats } from './stats.js';
+import { readJson } from './http-body.js';
 
 export interface ItemRef { key: string; itemId: string; changeKey: string }
 
@@ -184,14 +185,4 @@ export class SimulatorControl {
       throw err;
     }
   }
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
-  const v: unknown = JSON.parse(text);
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError('expected a JSON object');
-  return v as Record<string, unknown>;
 }

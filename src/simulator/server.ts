@@ -19,6 +19,7 @@ import { buildDemoMailboxes } from './mailbox/demo.js';
 import { type MailboxFileJson, loadMailboxFile, loadMailboxes } from './mailbox/load-json.js';
 import { MailboxStore } from './mailbox/store.js';
 import { RequestStats } from './stats.js';
+import { readBody } from './http-body.js';
 
 export interface SimulatorOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
@@ -265,16 +266,4 @@ function challenge(res: ServerResponse, values: string[], extra?: { extraHeaders
   // A 403 (EWS blocked for the app or mailbox) is empty as Exchange Online sends it (EWS-NOTES §14.3).
   if (extra?.status === 403) res.writeHead(403, { ...extra.extraHeaders, 'content-length': '0' }).end();
   else res.writeHead(401, { ...extra?.extraHeaders, 'www-authenticate': values, 'content-length': '0' }).end();
-}
-
-/** Reads the body; undefined when it exceeds `max` bytes. */
-async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > max) return undefined;
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -15,6 +15,7 @@ import type { GraphPrincipal } from './auth.js';
 import type { GraphEndpoint } from './endpoint.js';
 import { GraphError, badRequest, errorDocument, sendJson } from './http.js';
 import { type ParsedPath, parsePath } from './routes.js';
+import { readBody } from '../http-body.js';
 
 /** Most sub-requests one batch may carry. */
 export const BATCH_MAX_REQUESTS = 20;
@@ -104,17 +105,6 @@ export function parseBatch(text: string, origin: string): { steps: Step[]; seria
   return { steps, serial: true };
 }
 
-async function readText(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BATCH_BYTES) return undefined;
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function graphHeaders(h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = { 'Content-Type': CONTENT_TYPE };
   for (const [k, v] of Object.entries(h)) out[HEADER_NAMES[k] ?? k] = v;
@@ -138,7 +128,7 @@ export async function handleBatch(g: GraphEndpoint, req: IncomingMessage, res: S
       for await (const _ of req) void _;
       throw new GraphError(405, 'BadRequest', `$batch accepts POST only, not ${req.method ?? ''}.`);
     }
-    const text = await readText(req);
+    const text = await readBody(req, MAX_BATCH_BYTES);
     if (text === undefined) throw new GraphError(413, 'RequestEntityTooLarge', `A batch body may not exceed ${MAX_BATCH_BYTES} bytes.`);
     // The token is checked once for the whole batch (401 answers the batch); a valid token without
     // a calendar permission reaches every sub-request and is refused there, as direct requests are.

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphAuthCounters } from './auth.js';
 import type { GraphEndpoint } from './endpoint.js';
 import type { ActiveThrottle, ThrottleSpec } from './throttle.js';
+import { readJson } from '../http-body.js';
 
 export interface GraphState {
   perCalendarDelta: boolean;
@@ -112,14 +113,4 @@ export class GraphControl {
     }
     return true;
   }
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
-  const v: unknown = JSON.parse(text);
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('expected a JSON object');
-  return v as Record<string, unknown>;
 }
