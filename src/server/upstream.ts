@@ -36,7 +36,7 @@ export interface PasswordCredentials {
 }
 
 /** Exchange Online's fixed endpoint (EWS-NOTES §13): OAuth deployments need no Autodiscover. */
-const EXCHANGE_ONLINE_EWS = 'https://outlook.office365.com/EWS/Exchange.asmx';
+export const EXCHANGE_ONLINE_EWS = 'https://outlook.office365.com/EWS/Exchange.asmx';
 
 export class UpstreamFactory {
   private readonly options: UpstreamFactoryOptions;

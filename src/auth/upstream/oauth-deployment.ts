@@ -133,7 +133,8 @@ export class OAuthDeployment {
 
 /** Global Microsoft Graph resource (OAUTH-NOTES §1, §11). */
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
-const EWS_CLOUD_HOSTS = /^(outlook\.office365\.(com|us)|outlook-dod\.office365\.us|partner\.outlook\.cn)$/i;
+/** Hosts of Exchange Online's EWS, one per cloud (OAUTH-NOTES §1). */
+export const EWS_CLOUD_HOSTS = /^(outlook\.office365\.(com|us)|outlook-dod\.office365\.us|partner\.outlook\.cn)$/i;
 const GRAPH_CLOUD_HOSTS = /^(graph\.microsoft\.(com|us)|dod-graph\.microsoft\.us|microsoftgraph\.chinacloudapi\.cn)$/i;
 
 /** Which API the bridge reads (exchange.api) and where: what the token's audience must be. */

@@ -3,6 +3,8 @@
 
 import type { Config } from '../../config/index.js';
 import { EwsdavError } from '../../errors.js';
+import { EWS_CLOUD_HOSTS } from '../../auth/upstream/oauth-deployment.js';
+import { EXCHANGE_ONLINE_EWS } from '../../server/upstream.js';
 import { DiscoveringSource } from '../../exchange/discovering-source.js';
 import type { AutodiscoverStep } from '../../exchange/autodiscover.js';
 import type { CalendarSource } from '../../store/types.js';
@@ -57,7 +59,6 @@ export async function probeSource(source: CalendarSource): Promise<ProbeResult> 
 /** EWS-NOTES §1, §14: Exchange Online blocks EWS by default from this day and retires it on the next. */
 export const EXO_EWS_BLOCKED = Date.UTC(2026, 9, 1);
 export const EXO_EWS_RETIRED = Date.UTC(2027, 3, 1);
-const EXCHANGE_ONLINE_EWS_HOSTS = /^(outlook\.office365\.(com|us)|outlook-dod\.office365\.us|partner\.outlook\.cn)$/i;
 
 export interface UpstreamNotice {
   /** "ews" or "graph": which API this deployment reads calendars with. */
@@ -72,8 +73,8 @@ export function upstreamNotice(config: Config, now = Date.now()): UpstreamNotice
   const { exchange } = config;
   if (exchange.api === 'graph') return { api: 'graph', endpoint: `${config.graph.url.replace(/\/$/, '')}/v1.0`, warnings: [] };
   const oauth = exchange.auth === 'oauth' || exchange.auth === 'oauth-app';
-  const url = exchange.url ?? (oauth ? 'https://outlook.office365.com/EWS/Exchange.asmx' : undefined);
-  const online = url !== undefined && EXCHANGE_ONLINE_EWS_HOSTS.test(new URL(url).hostname);
+  const url = exchange.url ?? (oauth ? EXCHANGE_ONLINE_EWS : undefined);
+  const online = url !== undefined && EWS_CLOUD_HOSTS.test(new URL(url).hostname);
   const warnings: string[] = [];
   if (online) {
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
