@@ -195,6 +195,27 @@ export function calendarStoreContract(t: Test, open: () => Promise<ContractStore
     t.not(c.syncToken, before.syncToken);
   });
 
+  t.test('one page naming an item twice, or deleting and re-creating a UID, writes what the last mention says', async (t) => {
+    const { store, cal } = await seeded(open, 2);
+    t.teardown(() => close(store));
+    const token = (await store.getCalendar(USER, cal))!.syncToken;
+    const out = await store.applyPage(USER, cal, page({
+      state: 'S2',
+      // uid-9 arrives twice (a later version in the same page); uid-1 is deleted and its UID
+      // re-created by another item; uid-2 changes its UID (a new resource for clients).
+      upserts: [obj(9, 'a'), obj(9, 'b'), obj('uid-1', 'again', { upstreamId: 'item-new-1' }), obj('uid-2b', 'x', { upstreamId: 'item-uid-2' })],
+      deleted: ['item-uid-1'],
+    }), 2000);
+    t.same(out && [out.changed, out.deleted], [4, 2]);
+    const metas = await store.listObjects(USER, cal);
+    t.same(metas.map((m) => m.name).sort(), ['uid-1.ics', 'uid-2b.ics', 'uid-9.ics'], 'the freed name is reused, no duplicate name');
+    t.equal((await store.getObject(USER, cal, 'uid-9.ics'))?.ical, obj(9, 'b').ical, 'the later version wins');
+    t.same(await store.knownChangeKeys(USER, cal, ['item-uid-9', 'item-new-1', 'item-uid-1']), new Map([['item-uid-9', 'ck-uid-9-b'], ['item-new-1', 'ck-uid-1-again']]));
+    const delta = await store.changesSince(USER, cal, token);
+    if (!delta.ok) throw new Error('token refused');
+    t.same([delta.changed.map((c) => c.name).sort(), delta.deleted], [['uid-1.ics', 'uid-2b.ics', 'uid-9.ics'], ['uid-2.ics']], 'one change per name');
+  });
+
   t.test('aliases: stored with their object, replaced on re-delivery, dropped with it', async (t) => {
     const { store, cal } = await seeded(open, 2);
     t.teardown(() => close(store));

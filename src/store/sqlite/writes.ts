@@ -39,6 +39,11 @@ export function toSyncInfo(r: SyncInfoRow): CalendarSyncInfo {
   return info;
 }
 
+/** The UNIQUE (calendar, name) violation of an INSERT into objects: the name belongs to another item. */
+function isNameTaken(err: unknown): boolean {
+  return (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /objects\.name\b/.test((err as Error).message);
+}
+
 export const SYNC_INFO_COLUMNS = 'id, upstream_id, display_name, kind, read_only, sync_state, in_full_pass, last_sync';
 
 export class SqliteWrites {
@@ -51,8 +56,10 @@ export class SqliteWrites {
     const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
     this.s = {
       cal: p<CalRow>('SELECT pk, seq, pass, in_full_pass FROM calendars WHERE user = ? AND id = ?'),
-      byUpstream: p<ObjRow>('SELECT rowid, name, uid, etag FROM objects WHERE calendar = ? AND upstream_id = ?'),
-      nameOwner: p<{ upstream_id: string }>('SELECT upstream_id FROM objects WHERE calendar = ? AND name = ?'),
+      // One lookup per page rather than one per object: 512 statement runs cost more than the JSON.
+      byUpstreamIds: p<ObjRow & { upstream_id: string }>(
+        'SELECT rowid, name, uid, etag, upstream_id FROM objects WHERE calendar = ? AND upstream_id IN (SELECT value FROM json_each(?))',
+      ),
       deleteObj: p('DELETE FROM objects WHERE calendar = ? AND name = ?'),
       dropAliasesOfName: p('DELETE FROM object_aliases WHERE calendar = ? AND upstream_id = (SELECT upstream_id FROM objects WHERE calendar = ? AND name = ?)'),
       dropAliases: p('DELETE FROM object_aliases WHERE calendar = ? AND upstream_id = ?'),
@@ -74,8 +81,8 @@ export class SqliteWrites {
       touch: p('UPDATE objects SET change_key = ?, pass = ? WHERE rowid = ?'),
       mark: p('UPDATE objects SET pass = ? WHERE calendar = ? AND upstream_id = ?'),
       unseen: p<{ name: string }>('SELECT name FROM objects WHERE calendar = ? AND pass < ?'),
-      dropChange: p('DELETE FROM changes WHERE calendar = ? AND name = ?'),
-      addChange: p('INSERT INTO changes (calendar, seq, name, op, at) VALUES (?, ?, ?, ?, ?)'),
+      // Only the latest change per name is kept: REPLACE drops the older row through changes_name.
+      logChange: p('INSERT OR REPLACE INTO changes (calendar, seq, name, op, at) VALUES (?, ?, ?, ?, ?)'),
       finishPage: p('UPDATE calendars SET seq = ?, sync_state = ?, in_full_pass = ?, last_sync = coalesce(?, last_sync) WHERE pk = ?'),
       calsOfUser: p<{ pk: number; upstream_id: string; id: string }>('SELECT pk, upstream_id, id FROM calendars WHERE user = ?'),
       insertCal: p(
@@ -117,8 +124,7 @@ export class SqliteWrites {
     const out: PageOutcome = { changed: 0, deleted: 0, identical: 0, seq: cal.seq };
     const log = (name: string, op: 'put' | 'delete') => {
       out.seq += 1;
-      this.s.dropChange.run(cal.pk, name);
-      this.s.addChange.run(cal.pk, out.seq, name, op, now);
+      this.s.logChange.run(cal.pk, out.seq, name, op, now);
     };
     const remove = (name: string) => {
       this.s.dropAliasesOfName.run(cal.pk, cal.pk, name);
@@ -126,12 +132,18 @@ export class SqliteWrites {
       log(name, 'delete');
       out.deleted += 1;
     };
+    // The rows this page touches, kept current as it writes (an id may come twice).
+    const rows = new Map<string, ObjRow>();
+    const ids = [...page.deleted, ...page.upserts.map((o) => o.upstreamId)];
+    if (ids.length > 0) for (const row of this.s.byUpstreamIds.all(cal.pk, JSON.stringify(ids))) rows.set(row.upstream_id, row);
     // Deletes first: an item deleted and re-created with the same UID in one page frees its name.
     for (const upstreamId of page.deleted) {
-      const row = this.s.byUpstream.get(cal.pk, upstreamId);
-      if (row) remove(row.name);
+      const row = rows.get(upstreamId);
+      if (!row) continue;
+      remove(row.name);
+      rows.delete(upstreamId);
     }
-    for (const obj of page.upserts) this.upsert(cal, obj, now, log, remove, out);
+    for (const obj of page.upserts) this.upsert(cal, obj, rows, now, log, remove, out);
     for (const upstreamId of page.unchanged) this.s.mark.run(cal.pass, cal.pk, upstreamId);
     let inFullPass = cal.in_full_pass;
     if (page.complete && inFullPass === 1) {
@@ -146,16 +158,18 @@ export class SqliteWrites {
   private upsert(
     cal: CalRow,
     obj: PreparedObject,
+    rows: Map<string, ObjRow>,
     now: number,
     log: (name: string, op: 'put') => void,
     remove: (name: string) => void,
     out: PageOutcome,
   ): void {
     const etag = etagFor(obj.ical);
-    let existing = this.s.byUpstream.get(cal.pk, obj.upstreamId);
+    let existing = rows.get(obj.upstreamId);
     if (existing && existing.uid !== obj.uid) {
       // A changed UID is a different resource for CalDAV clients: tombstone the old name.
       remove(existing.name);
+      rows.delete(obj.upstreamId);
       existing = undefined;
     }
     if (obj.aliases) {
@@ -171,24 +185,28 @@ export class SqliteWrites {
     }
     const size = Buffer.byteLength(obj.ical, 'utf8');
     let name: string;
+    let rowid: number;
     if (existing) {
       // Same upstream id, same UID: the row keeps its name, only its content moves.
       name = existing.name;
-      this.s.updateObj.run(obj.changeKey ?? null, obj.ical, etag, size, obj.firstStart ?? null, obj.lastEnd ?? null, now, cal.pass, existing.rowid);
+      rowid = existing.rowid;
+      this.s.updateObj.run(obj.changeKey ?? null, obj.ical, etag, size, obj.firstStart ?? null, obj.lastEnd ?? null, now, cal.pass, rowid);
     } else {
+      const values = [obj.uid, obj.upstreamId, obj.changeKey ?? null, obj.ical, etag, size, obj.firstStart ?? null, obj.lastEnd ?? null, now, cal.pass];
       name = objectNameFor(obj.uid);
-      let insert = this.s.insertObj;
-      if (this.s.nameOwner.get(cal.pk, name)) {
+      try {
+        rowid = Number(this.s.insertObj.run(cal.pk, name, ...values).lastInsertRowid);
+      } catch (err) {
+        if (!isNameTaken(err)) throw err;
         // Exchange can hold two items with one UID (imports, copies); the second gets its own
         // name. That name is derived from the upstream id, which has no row here; REPLACE keeps
-        // the old answer to the (contrived) case of a UID spelled like such a name.
+        // the old answer to the (contrived) case of a UID spelled like such a name. The failed
+        // INSERT changed nothing: SQLite undoes just that statement, not the transaction.
         name = duplicateNameFor(obj.upstreamId);
-        insert = this.s.replaceObj;
+        rowid = Number(this.s.replaceObj.run(cal.pk, name, ...values).lastInsertRowid);
       }
-      insert.run(
-        cal.pk, name, obj.uid, obj.upstreamId, obj.changeKey ?? null, obj.ical, etag, size, obj.firstStart ?? null, obj.lastEnd ?? null, now, cal.pass,
-      );
     }
+    rows.set(obj.upstreamId, { rowid, name, uid: obj.uid, etag });
     log(name, 'put');
     out.changed += 1;
   }
