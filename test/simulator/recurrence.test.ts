@@ -95,3 +95,14 @@ t.test('zones: gap and overlap, custom rules agree with tzdata', async (t) => {
   }
   t.equal(utcToLocal(zone, Date.UTC(2026, 6, 1, 12)), Date.UTC(2026, 6, 1, 14));
 });
+
+t.test('formatUtc writes what toISOString writes, without the fraction, for any instant', async (t) => {
+  const reference = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const edges = [0, -1, -1000, -86_400_001, 0.5, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_000, -62_167_219_200_001, 8.64e15, -8.64e15];
+  let seed = 7;
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const instants = [...edges, ...Array.from({ length: 20_000 }, () => Math.floor((random() - 0.3) * 4e12) + (random() < 0.1 ? 0.25 : 0))];
+  const wrong = instants.filter((ms) => formatUtc(ms) !== reference(ms));
+  t.same(wrong.slice(0, 5).map((ms) => [ms, formatUtc(ms), reference(ms)]), [], 'no instant differs (extended years included)');
+  t.equal(formatUtc(Date.UTC(2026, 2, 29, 1, 59, 59, 999)), '2026-03-29T01:59:59Z', 'fractions are cut, not rounded');
+});

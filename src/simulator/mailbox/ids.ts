@@ -3,7 +3,7 @@
 // stored key and (for occurrences) the original start, sealed with an HMAC so a changed
 // byte reads as malformed — clients must treat them as opaque and so must tests.
 
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, hash } from 'node:crypto';
 
 export type DecodedId =
   | { kind: 'item'; mailbox: string; key: string }
@@ -57,7 +57,7 @@ export class IdCodec {
       parts.push(t);
     }
     // Filler derived from the content keeps ids near Exchange's ~150 characters.
-    parts.push(createHash('sha256').update(Buffer.concat(parts)).digest().subarray(0, 24));
+    parts.push(hash('sha256', Buffer.concat(parts), 'buffer').subarray(0, 24));
     const body = Buffer.concat(parts);
     const encoded = Buffer.concat([body, this.mac(body)]).toString('base64');
     this.issued.set(encoded, Object.freeze({ ...id }));

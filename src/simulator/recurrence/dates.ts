@@ -52,8 +52,24 @@ export function pad2(n: number): string {
 
 /** `2026-03-02T08:00:00Z` — UTC without fraction, as EWS writes instants (EWS-NOTES §2.5). */
 export function formatUtc(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const seconds = Math.floor(ms / 1000);
+  const day = Math.floor(seconds / 86_400);
+  // Items of one mailbox share few days: the date part is cached (bounded), the time is arithmetic.
+  // Outside years 0–9999 toISOString's extended-year form is the one to keep.
+  let date = isoDays.get(day);
+  if (date === undefined) {
+    date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (date[4] !== '-' || date[0] === '-' || date[0] === '+') return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+    if (isoDays.size >= 100_000) isoDays.clear();
+    isoDays.set(day, date);
+  }
+  const rest = seconds - day * 86_400;
+  const hours = Math.floor(rest / 3600);
+  const minutes = Math.floor((rest % 3600) / 60);
+  return `${date}T${pad2(hours)}:${pad2(minutes)}:${pad2(rest % 60)}Z`;
 }
+
+const isoDays = new Map<number, string>();
 
 /** ±hh:mm for an offset in minutes east of UTC. */
 export function formatOffset(minutes: number): string {
