@@ -58,10 +58,14 @@ async function run(label: string): Promise<void> {
   await control('POST', 'counters/reset');
   const simCpu0 = simulatorCpuMs();
   const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const started = performance.now();
   const report = await bridge.engine.syncNow(E2E_USER);
   const wall = performance.now() - started;
   const cpu = process.cpuUsage(cpu0);
+  // process.cpuUsage counts every thread (zlib and GC helpers too); the event loop's busy time is
+  // the main thread's share, the one that serialises parsing, rendering and SQLite.
+  const elu = performance.eventLoopUtilization(elu0);
   const bridgeCpu = (cpu.user + cpu.system) / 1000;
   const simCpu1 = simulatorCpuMs();
   const simCpu = simCpu0 === undefined || simCpu1 === undefined ? undefined : simCpu1 - simCpu0;
@@ -74,6 +78,7 @@ async function run(label: string): Promise<void> {
   console.log(`  wall time        ${wall.toFixed(0)} ms`);
   console.log(`  EWS calls        ${calls} ${JSON.stringify(counters.byOperation)}`);
   console.log(`  lower bound      ${bound.toFixed(0)} ms (${calls} calls × ${latencyMs} ms ÷ ${concurrency}); ratio ${(wall / bound).toFixed(2)}×`);
+  console.log(`  main thread      busy ${elu.active.toFixed(0)} ms of ${wall.toFixed(0)} (${(elu.utilization * 100).toFixed(0)} %)`);
   console.log(`  CPU              bridge ${bridgeCpu.toFixed(0)} ms, simulator ${simCpu?.toFixed(0) ?? '?'} ms` +
     ` (on ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)}: when CPU exceeds the latency bound, the sync is CPU-bound)`);
   console.log(`  objects          ${stored} stored; changed ${stats.reduce((a, s) => a + (s?.changed ?? 0), 0)}`);
