@@ -1,10 +1,10 @@
 // CalendarSource over Microsoft Graph v1.0 (src/store/types.ts), into the same model as the EWS
 // path: calendars from `/calendars`; changes from `calendarView/delta` over a rolling window
 // (Graph has no window-less calendar sync in v1.0, OAUTH-NOTES §11), or a windowed calendarView
-// listing where a calendar has no delta; objects from `/events/{id}` in JSON batches of 20 plus,
-// for a series, its `/instances` around the window (first pages batched too). Every id leaves
-// here in EWS form (./ids.ts). One instance per mailbox; the transport may serve many (its limits
-// are per mailbox).
+// listing (in spans of at most 1,825 days) where a calendar has no delta; objects from
+// `/events/{id}` in JSON batches of 20 plus, for a series, its `/instances` around the window
+// (first pages batched too). Every id leaves here in EWS form (./ids.ts). One instance per
+// mailbox; the transport may serve many (its limits are per mailbox).
 
 import type { Logger } from 'pino';
 import type { TimeZoneRef, UpstreamCalendar, UpstreamRef } from '../model/index.js';
@@ -42,6 +42,25 @@ export interface GraphCalendarSourceOptions {
 const DEFAULT_WINDOW: WindowDays = { daysBack: 365, daysAhead: 1095 };
 /** Instances per page of `/instances` ($top). */
 const INSTANCES_PAGE = 100;
+/**
+ * calendarView refuses a range of more than 1,825 days (400 ErrorInvalidRequest "… greater than the
+ * allowed range. Maximum number of days: 1825"); a longer window is listed in spans of this size.
+ */
+const MAX_VIEW_MS = 1825 * 86_400_000;
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `window` cut into consecutive spans calendarView accepts. */
+function viewSpans(window: SyncWindow): SyncWindow[] {
+  const end = Date.parse(window.end);
+  const spans: SyncWindow[] = [];
+  for (let start = Date.parse(window.start); start < end; start += MAX_VIEW_MS) {
+    spans.push({ start: isoSeconds(start), end: isoSeconds(Math.min(end, start + MAX_VIEW_MS)) });
+  }
+  return spans.length > 0 ? spans : [window];
+}
 
 /** A master's instances, and full events of its exceptions where the listing lacked them (by Graph id). */
 interface Listed {
@@ -181,23 +200,25 @@ export class GraphCalendarSource implements CalendarSource {
   }
 
   async *#list(calendar: UpstreamCalendar, window: SyncWindow, options: SyncOptions, prefer: readonly string[]): AsyncIterable<SyncPage> {
-    const path = `${this.#viewPath(calendar, 'calendarView', window)}&$select=id,type,seriesMasterId,changeKey&$top=${options.pageSize ?? this.#pageSize}`;
     const seen = new Set<string>();
-    let next: string | undefined = path;
-    while (next) {
-      const page: GraphPage<GraphEvent> = await this.#transport.get(this.#request('graph.calendarView', next, options.signal, prefer));
-      const upserted: UpstreamRef[] = [];
-      for (const item of page.value ?? []) {
-        if (typeof item?.id !== 'string') continue;
-        const isInstance = (item.type === 'occurrence' || item.type === 'exception') && item.seriesMasterId;
-        const id = toEwsId(isInstance ? item.seriesMasterId! : item.id);
-        if (seen.has(id)) continue;
-        seen.add(id);
-        upserted.push(!isInstance && item.changeKey ? { id, changeKey: item.changeKey } : { id });
+    const spans = viewSpans(window);
+    for (const [n, span] of spans.entries()) {
+      let next: string | undefined = `${this.#viewPath(calendar, 'calendarView', span)}&$select=id,type,seriesMasterId,changeKey&$top=${options.pageSize ?? this.#pageSize}`;
+      while (next) {
+        const page: GraphPage<GraphEvent> = await this.#transport.get(this.#request('graph.calendarView', next, options.signal, prefer));
+        const upserted: UpstreamRef[] = [];
+        for (const item of page.value ?? []) {
+          if (typeof item?.id !== 'string') continue;
+          const isInstance = (item.type === 'occurrence' || item.type === 'exception') && item.seriesMasterId;
+          const id = toEwsId(isInstance ? item.seriesMasterId! : item.id);
+          if (seen.has(id)) continue;
+          seen.add(id);
+          upserted.push(!isInstance && item.changeKey ? { id, changeKey: item.changeKey } : { id });
+        }
+        next = page['@odata.nextLink'];
+        // Every list pass is a full pass (all spans): the engine deletes what it did not see.
+        yield { state: encodeState({ mode: 'list', window }), complete: !next && n === spans.length - 1, upserted, deleted: [] };
       }
-      next = page['@odata.nextLink'];
-      // Every list pass is a full pass: the engine deletes what it did not see.
-      yield { state: encodeState({ mode: 'list', window }), complete: !next, upserted, deleted: [] };
     }
   }
 

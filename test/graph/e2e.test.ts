@@ -291,4 +291,17 @@ t.test('incremental rounds from the deltaLink, list mode, expired links', async 
   t.match(JSON.parse(listState!), { mode: 'list' }, 'a calendar without delta is listed');
   t.ok(graph.needsFullPass(listState!), 'every list pass is a full pass');
   t.strictSame([...listed.keys()].sort(), [...(await refsOf(ews, team)).keys()].sort(), 'the listing names the same items');
+
+  // calendarView serves at most 1,825 days: a longer window is listed in spans, one pass.
+  const wide = new GraphCalendarSource({ transport: graphTransport, auth: bearer, mailbox: MARA.upn, now: () => Date.parse(NOW), window: { daysBack: 1500, daysAhead: 1500 } });
+  sim.control.resetCounters();
+  const wideListed: string[] = [];
+  const completes: boolean[] = [];
+  for await (const page of wide.changes(team, undefined, { pageSize: 3 })) {
+    wideListed.push(...page.upserted.map((r) => r.id));
+    completes.push(page.complete);
+  }
+  t.strictSame(wideListed.sort(), [...listed.keys()].sort(), 'a 3,001-day window lists the same items, each once');
+  t.strictSame(completes.map((c, i) => c === (i === completes.length - 1)), completes.map(() => true), 'only the last page completes the pass');
+  t.equal(graphCounts()['graph:calendarView'], completes.length, 'one request per page');
 });

@@ -195,6 +195,11 @@ t.test('calendarView: default and per calendar, paging, maxpagesize, orderby', a
   t.match((await get('/calendarView')).json, { error: { code: 'ErrorInvalidParameter' } });
   t.equal((await get(`/calendarView?${WINDOW}&$filter=subject eq 'x'`)).status, 400, 'unimplemented options are refused');
   t.equal((await get(`/calendarView?${WINDOW}&$top=0`)).status, 400);
+  // Graph refuses a range of more than 1,825 days (five years).
+  t.equal((await get('/calendarView?startDateTime=2026-01-01T00:00:00Z&endDateTime=2030-12-31T00:00:00Z')).status, 200, '1,825 days are served');
+  const long = await get(`/calendars/${team}/calendarView?startDateTime=2026-01-01T00:00:00Z&endDateTime=2030-12-31T00:00:01Z`);
+  t.equal(long.status, 400, 'a second more is refused');
+  t.match(long.json, { error: { code: 'ErrorInvalidRequest', message: /greater than the allowed range\. Maximum number of days: 1825$/ } });
   t.equal((await get('/events')).status, 501);
   t.equal((await get('/mailFolders')).status, 400);
 });
