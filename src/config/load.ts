@@ -121,6 +121,14 @@ function applyDerivedDefaults(config: Config, input: unknown, baseDir: string): 
   if (config.server.publicUrl !== undefined && !config.server.publicUrl.endsWith('/')) config.server.publicUrl += '/';
 }
 
+/**
+ * The largest graph.window daysBack + daysAhead. A delta round asks for the whole window
+ * [today − daysBack, today + daysAhead + 1 day] under one token, so it cannot be cut into spans;
+ * Graph refuses calendarView ranges of more than 1,825 days, and whether calendarView/delta has
+ * the same limit is not documented: the window is kept within it.
+ */
+const MAX_GRAPH_WINDOW_DAYS = 1824;
+
 /** Rules across keys, checked once the shape is right. */
 function crossChecks(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -156,6 +164,10 @@ function crossChecks(config: Config): ConfigProblem[] {
   }
   if (api === 'graph' && !oauthAuth) {
     add('exchange.api', `"graph" needs exchange.auth "oauth" or "oauth-app", got "${auth}" (Microsoft Graph accepts only OAuth tokens)`);
+  }
+  const { daysBack, daysAhead } = config.graph.window;
+  if (daysBack + daysAhead > MAX_GRAPH_WINDOW_DAYS) {
+    add('graph.window', `daysBack + daysAhead must be at most ${MAX_GRAPH_WINDOW_DAYS}, got ${daysBack + daysAhead} (${daysBack} + ${daysAhead}): the window spans that many days plus today, and Microsoft Graph takes a calendarView range of at most 1825 days`);
   }
   if (config.login.mode === 'passthrough' && oauthAuth) {
     add('login.mode', `"passthrough" needs exchange.auth "basic" or "ntlm", got "${auth}" (with OAuth no client holds Exchange credentials); use "devicePasswords" or "accounts"`);

@@ -219,7 +219,10 @@ const Graph = obj(
         daysBack: int(365, 0, undefined, 'Days into the past that are synced.'),
         daysAhead: int(1095, 1, undefined, 'Days into the future that are synced.'),
       },
-      { default: {}, description: 'Time range synced over Graph (Graph has no full-folder sync for calendars).' },
+      {
+        default: {},
+        description: 'Time range synced over Graph (Graph has no full-folder sync for calendars): daysBack + daysAhead days plus today, asked as one calendarView/delta range, so daysBack + daysAhead must be at most 1824 (Graph refuses calendarView ranges of more than 1825 days).',
+      },
     ),
   },
   { default: {}, description: 'Microsoft Graph settings, for exchange.api "graph".' },

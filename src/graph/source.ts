@@ -3,8 +3,8 @@
 // (Graph has no window-less calendar sync in v1.0, OAUTH-NOTES §11), or a windowed calendarView
 // listing (in spans of at most 1,825 days) where a calendar has no delta; objects from
 // `/events/{id}` in JSON batches of 20 plus, for a series, its `/instances` around the window
-// (first pages batched too). Every id leaves here in EWS form (./ids.ts). One instance per
-// mailbox; the transport may serve many (its limits are per mailbox).
+// (in spans of at most 1,825 days too; first pages batched). Every id leaves here in EWS form
+// (./ids.ts). One instance per mailbox; the transport may serve many (its limits are per mailbox).
 
 import type { Logger } from 'pino';
 import type { TimeZoneRef, UpstreamCalendar, UpstreamRef } from '../model/index.js';
@@ -52,7 +52,10 @@ function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** `window` cut into consecutive spans calendarView accepts. */
+/**
+ * `window` cut into consecutive spans calendarView accepts; series' instance ranges are cut the
+ * same way (whether `/instances` has the limit is not documented).
+ */
 function viewSpans(window: SyncWindow): SyncWindow[] {
   const end = Date.parse(window.end);
   const spans: SyncWindow[] = [];
@@ -60,6 +63,33 @@ function viewSpans(window: SyncWindow): SyncWindow[] {
     spans.push({ start: isoSeconds(start), end: isoSeconds(Math.min(end, start + MAX_VIEW_MS)) });
   }
   return spans.length > 0 ? spans : [window];
+}
+
+/**
+ * The instances of consecutive spans of one range as one list: an instance overlapping a span
+ * edge is listed by both spans and kept once (by id, first seen).
+ */
+function mergeSpans(spans: GraphEvent[][]): GraphEvent[] {
+  if (spans.length === 1) return spans[0]!;
+  const seen = new Set<string>();
+  const all: GraphEvent[] = [];
+  for (const span of spans) {
+    for (const item of span) {
+      if (typeof item?.id === 'string') {
+        if (seen.has(item.id)) continue;
+        seen.add(item.id);
+      }
+      all.push(item);
+    }
+  }
+  return all;
+}
+
+/** One span of one series' instance range (`at`: the series' index). */
+interface SpanJob {
+  at: number;
+  id: string;
+  span: SyncWindow;
 }
 
 /** A master's instances, and full events of its exceptions where the listing lacked them (by Graph id). */
@@ -285,43 +315,29 @@ export class GraphCalendarSource implements CalendarSource {
     return out;
   }
 
+  #instancesPath(id: string, span: SyncWindow, expand: boolean): string {
+    return `${this.#root}/events/${idSegment(id)}/instances?startDateTime=${encodeURIComponent(span.start)}&endDateTime=${encodeURIComponent(span.end)}` +
+      `&$select=${EVENT_SELECT}&$top=${INSTANCES_PAGE}${expand ? `&$expand=${EXTENDED_EXPAND}` : ''}`;
+  }
+
   /**
-   * Each master's instances over its range, exceptions with every property the model needs. The
-   * first pages go in batches, further pages (nextLink) one by one.
+   * Each master's instances over its range, exceptions with every property the model needs. A
+   * range is asked in spans of at most 1,825 days (instanceRange reaches past the window, and
+   * whether `/instances` has calendarView's limit is not documented); the first pages of all spans
+   * go in batches, further pages (nextLink) one by one.
    */
   async #instances(series: { id: string; range: SyncWindow }[], signal: AbortSignal | undefined): Promise<(Listed | 'not-found')[]> {
-    const path = (s: { id: string; range: SyncWindow }, expand: boolean) =>
-      `${this.#root}/events/${idSegment(s.id)}/instances?startDateTime=${encodeURIComponent(s.range.start)}&endDateTime=${encodeURIComponent(s.range.end)}` +
-      `&$select=${EVENT_SELECT}&$top=${INSTANCES_PAGE}${expand ? `&$expand=${EXTENDED_EXPAND}` : ''}`;
+    const jobs = series.flatMap((s, at) => viewSpans(s.range).map((span): SpanJob => ({ at, id: s.id, span })));
     const out: (Listed | 'not-found')[] = new Array(series.length);
-    const plain: number[] = [];
-    const first = await this.#batch<GraphPage<GraphEvent>>(series.map((s) => ({ operation: 'graph.instances', path: path(s, true) })), signal);
-    for (let i = 0; i < series.length; i++) {
-      const got = first[i]!;
-      if (got.ok) {
-        out[i] = { instances: await this.#rest(got.value, signal), exceptions: new Map() };
-      } else if (got.error.category === 'not-found') {
-        out[i] = 'not-found';
-      } else if (got.error.details.status === 400) {
-        // A server that takes no $expand on instances: list without it, then GET each exception in full.
-        plain.push(i);
-      } else {
-        throw got.error;
-      }
-    }
-    if (plain.length === 0) return out;
-    const second = await this.#batch<GraphPage<GraphEvent>>(plain.map((i) => ({ operation: 'graph.instances', path: path(series[i]!, false) })), signal);
+    // A server that takes no $expand on instances: list without it, then GET each exception in full.
+    const plain = await this.#listSpans(jobs, true, out, signal);
+    if (plain.size === 0) return out;
+    await this.#listSpans(jobs.filter((j) => plain.has(j.at)), false, out, signal);
     const wanted: { at: number; id: string }[] = [];
-    for (const [n, i] of plain.entries()) {
-      const got = second[n]!;
-      if (!got.ok) {
-        if (got.error.category !== 'not-found') throw got.error;
-        out[i] = 'not-found';
-        continue;
-      }
-      const instances = await this.#rest(got.value, signal);
-      out[i] = { instances, exceptions: new Map() };
-      for (const e of instances) if (e.type === 'exception' && typeof e.id === 'string') wanted.push({ at: i, id: e.id });
+    for (const i of plain) {
+      const listed = out[i];
+      if (!listed || listed === 'not-found') continue;
+      for (const e of listed.instances) if (e.type === 'exception' && typeof e.id === 'string') wanted.push({ at: i, id: e.id });
     }
     const full = await this.#batch<GraphEvent>(wanted.map((w) => ({ operation: 'graph.event', path: this.#eventPath(toEwsId(w.id)) })), signal);
     wanted.forEach((w, n) => {
@@ -332,6 +348,37 @@ export class GraphCalendarSource implements CalendarSource {
       else if (!got.ok && got.error.category !== 'not-found') throw got.error;
     });
     return out;
+  }
+
+  /**
+   * Lists `jobs` (each series' spans in order): first pages in batches, the rest by nextLink. Sets
+   * `out[at]` of a series all of whose spans answered (instances merged) or one of which is gone
+   * (404: 'not-found'). Returns the series a span of which refused the request with 400 while
+   * `expand` (to be listed again without $expand); any other failure throws.
+   */
+  async #listSpans(jobs: SpanJob[], expand: boolean, out: (Listed | 'not-found')[], signal: AbortSignal | undefined): Promise<Set<number>> {
+    const first = await this.#batch<GraphPage<GraphEvent>>(jobs.map((j) => ({ operation: 'graph.instances', path: this.#instancesPath(j.id, j.span, expand) })), signal);
+    const gone = new Set<number>();
+    const plain = new Set<number>();
+    jobs.forEach((job, n) => {
+      const got = first[n]!;
+      if (got.ok) return;
+      if (got.error.category === 'not-found') gone.add(job.at);
+      else if (expand && got.error.details.status === 400) plain.add(job.at);
+      else throw got.error;
+    });
+    for (const at of gone) plain.delete(at);
+    const spans = new Map<number, GraphEvent[][]>();
+    for (const [n, job] of jobs.entries()) {
+      const got = first[n]!;
+      if (!got.ok || gone.has(job.at) || plain.has(job.at)) continue;
+      const listed = spans.get(job.at) ?? [];
+      spans.set(job.at, listed);
+      listed.push(await this.#rest(got.value, signal));
+    }
+    for (const at of gone) out[at] = 'not-found';
+    for (const [at, listed] of spans) out[at] = { instances: mergeSpans(listed), exceptions: new Map() };
+    return plain;
   }
 
   /** The instances of a first page and of the pages its nextLink leads to. */

@@ -85,6 +85,7 @@ t.test('valid values the schema must accept', async (t) => {
     ['proxies', { server: { trustProxy: ['10.0.0.0/8', '::1', 'fd00::/8', '192.168.1.10', 'loopback', 'uniquelocal'] } }],
     ['secret forms', { server: { metrics: { token: 'literal' } }, secrets: { key: { file: 'k' } }, accounts: [{ id: 'a', username: 'a@b.cd', password: { env: 'P_1' } }] }],
     ['$schema at the top', { $schema: './config.schema.json' }],
+    ['the longest graph window', { graph: { window: { daysBack: 729, daysAhead: 1095 } } }],
     ['graph on a national cloud', { exchange: { auth: 'oauth-app', api: 'graph' }, oauth: { tenant: 't', clientId: 'c', clientSecret: 's' }, graph: { url: 'https://graph.microsoft.us' } }],
   ];
   for (const [name, input] of cases) t.strictSame(problemsOf(input), [], name);
@@ -142,6 +143,12 @@ t.test('mistakes: every message names the path, what was expected and what was f
     ['oauth without a store key', { exchange: { auth: 'oauth' }, oauth: { tenant: 't', clientId: 'c' } }, [/^secrets\.key: required when exchange\.auth is "oauth"/]],
     ['oauth-app without credentials', { exchange: { auth: 'oauth-app' }, oauth: { tenant: 't', clientId: 'c' } }, ['oauth: exchange.auth "oauth-app" (client credentials) needs oauth.clientSecret or oauth.certificate']],
     ['graph with basic', { exchange: { api: 'graph' } }, [/^exchange\.api: "graph" needs exchange\.auth "oauth" or "oauth-app", got "basic"/]],
+    [
+      'graph window longer than Graph takes',
+      { graph: { window: { daysBack: 730, daysAhead: 1095 } } },
+      ['graph.window: daysBack + daysAhead must be at most 1824, got 1825 (730 + 1095): the window spans that many days plus today, and Microsoft Graph takes a calendarView range of at most 1825 days'],
+    ],
+    ['graph window far ahead, default daysBack', { graph: { window: { daysAhead: 1500 } } }, [/^graph\.window: daysBack \+ daysAhead must be at most 1824, got 1865 \(365 \+ 1500\)/]],
     ['passthrough with oauth', { exchange: { auth: 'oauth' }, oauth: { tenant: 't', clientId: 'c' }, secrets: { key: 'k' }, login: { mode: 'passthrough' } }, [/^login\.mode: "passthrough" needs exchange\.auth "basic" or "ntlm", got "oauth"/]],
     ['callback without publicUrl', { oauth: { tenant: 't', clientId: 'c', redirect: 'callback' } }, [/^oauth\.redirect: "callback" needs server\.publicUrl/]],
     ['accounts mode without accounts', { login: { mode: 'accounts' } }, ['accounts: login.mode "accounts" needs at least one account, got none']],

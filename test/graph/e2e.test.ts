@@ -235,6 +235,51 @@ t.test('exceptions moved across the window edge are neither lost nor taken for d
   t.equal(compareResults(t, [x], [y], 'Edge'), 1);
 });
 
+t.test('an instance range longer than 1,825 days is asked in spans, each instance kept once', async (t) => {
+  sim.control.addFolder(MARA.upn, { key: 'spans', displayName: 'Spans', parent: 'calendar' });
+  const DAY = 86_400_000;
+  const WEEK = 7 * DAY;
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+  // Window [2022-01-21, 2030-04-11): the series' range, from the occurrence before the window to the
+  // one after it, is about 3,010 days, two spans. Occurrences last six days; the first span ends
+  // 1,825 days (260 weeks + 5 days) after its start, inside the occurrence 260 weeks on, which
+  // both spans therefore list. It is an exception, and the occurrence after it is deleted.
+  const wide = new GraphCalendarSource({ transport: graphTransport, auth: bearer, mailbox: MARA.upn, now: () => Date.parse(NOW), window: { daysBack: 1500, daysAhead: 1500 } });
+  const first = Date.parse('2021-01-04T00:00:00Z'); // a Monday
+  const windowStart = Date.parse(`${NOW.slice(0, 10)}T00:00:00Z`) - 1500 * DAY;
+  const before = first + Math.floor((windowStart - 1 - first) / WEEK) * WEEK;
+  const straddler = before + 260 * WEEK;
+  sim.control.addItem(MARA.upn, {
+    key: 'spanSeries', subject: 'Six days a week', start: iso(first), end: iso(first + 6 * DAY), timeZone: 'UTC',
+    recurrence: { pattern: { kind: 'Weekly', interval: 1, daysOfWeek: ['Monday'], firstDayOfWeek: 'Monday' }, range: { kind: 'NoEnd', startDate: iso(first).slice(0, 10) } },
+    exceptions: [{ originalStart: iso(straddler), subject: 'straddles the span edge', start: iso(straddler), end: iso(straddler + 6 * DAY) }],
+    deletedOccurrences: [iso(straddler + WEEK)],
+  }, 'spans');
+  const cal = (await wide.listCalendars()).find((c) => c.name === 'Spans')!;
+  const refs = [...(await refsOf(wide, cal)).values()];
+  t.equal(refs.length, 1, 'the series');
+  sim.control.resetCounters();
+  const y = (await wide.fetchObjects(cal, refs))[0]!;
+  const listed = sim.control.requestLog().filter((e) => e.operation === 'graph:instances').map((e) => new URL(e.path, sim.graphUrl!).searchParams);
+  // First pages (in the batch) name a range; further pages add $skip (nextLink).
+  const spans = listed.filter((q) => !q.has('$skip')).map((q) => [Date.parse(q.get('startDateTime')!), Date.parse(q.get('endDateTime')!)] as const);
+  t.equal(spans.length, 2, 'two spans');
+  t.equal(graphCounts()['graph:batch'], 2, 'one batch for the event, one for the first pages of both spans');
+  t.equal(listed.length, 5, 'and their further pages (100 instances a page): 261 + 170');
+  t.ok(spans.every(([from, to]) => to - from <= 1825 * DAY), 'none longer than 1,825 days');
+  t.equal(spans[0]![0], before, 'from the occurrence before the window');
+  t.equal(spans[1]![0], spans[0]![1], 'consecutive');
+  t.equal(spans[0]![1] - spans[0]![0], 1825 * DAY, 'the first span as long as Graph takes');
+  t.ok(straddler < spans[0]![1] && straddler + 6 * DAY > spans[1]![0], 'the exception overlaps both spans');
+  const x = (await ews.fetchObjects(cal, refs))[0]!;
+  t.ok(y.ok && x.ok);
+  if (!y.ok || !x.ok) return;
+  t.strictSame(y.object.overrides.map((o) => o.summary), ['straddles the span edge'], 'one override, though both spans list it');
+  t.equal(new Set(y.aliases).size, y.aliases!.length, 'no alias twice');
+  t.strictSame(y.object.deletedOccurrences.map((v) => (v.kind === 'date-time' ? v.utc : 0)), [straddler + WEEK], 'the deleted occurrence is the one EXDATE');
+  t.equal(compareResults(t, [x], [y], 'Spans'), 1, 'equal to EWS');
+});
+
 t.test('incremental rounds from the deltaLink, list mode, expired links', async (t) => {
   const calendars = await graph.listCalendars();
   const primary = calendars.find((c) => c.kind === 'default')!;

@@ -170,6 +170,13 @@ t.test('instances: occurrences and exceptions equal the EWS CalendarView of the 
   t.match(one.json, { id: occ?.id, type: 'occurrence', changeKey: occ?.changeKey });
   t.equal((await get(`/events/${itemId('single')}/instances?${WINDOW}`)).json.value instanceof Array, true);
   t.match((await get(`/events/${itemId('weekly')}/instances`)).json, { error: { code: 'ErrorInvalidParameter' } }, 'window required');
+  // Assumed, not documented: instances refuse calendarView's 1,825-day limit (stricter than Graph, never laxer).
+  const fiveYears = await get(`/events/${itemId('weekly')}/instances?startDateTime=2026-01-01T00:00:00Z&endDateTime=2030-12-31T00:00:00Z&$top=1`);
+  t.equal(fiveYears.status, 200, 'instances: 1,825 days are served');
+  t.equal((fiveYears.json.value as unknown[]).length, 1);
+  const tooLong = await get(`/events/${itemId('weekly')}/instances?startDateTime=2026-01-01T00:00:00Z&endDateTime=2030-12-31T00:00:01Z`);
+  t.equal(tooLong.status, 400, 'instances: a second more is refused');
+  t.match(tooLong.json, { error: { code: 'ErrorInvalidRequest', message: /^Your request can't be completed\. The range between the start and end dates is greater than the allowed range\. Maximum number of days: 1825$/ } });
   const deletedId = toGraph(sim.store.ids.occurrence(MARA.upn, 'weekly', Date.parse('2026-03-09T08:00:00Z')));
   t.match((await get(`/events/${deletedId}`)).json, { error: { code: 'ErrorItemNotFound' } }, 'a deleted occurrence is gone');
 });
