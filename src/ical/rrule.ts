@@ -2,7 +2,7 @@
 // (EWS-NOTES §8; MS-OXCICAL 2.1.3.2.2.3): day 31 → BYMONTHDAY=-1, day 29/30 → the last of
 // 28..d via BYSETPOS, pseudo-days via BYSETPOS, Feb 29 → the last day of February.
 
-import { daysInMonth, parseLocal, type ResolvedZone } from '../model/tz.js';
+import { daysInMonth, formatWall, parseLocal, type ResolvedZone } from '../model/tz.js';
 import type { Recurrence, RecurrencePattern, Weekday, WeekIndex } from '../model/recurrence.js';
 import type { LocalDate, LocalDateTime } from '../model/zone.js';
 
@@ -50,7 +50,8 @@ export function buildRrule(rec: Recurrence, start: SeriesStart): RuleResult {
 function untilValue(start: SeriesStart, date: LocalDate, time: string): string {
   if (start.kind === 'date') return date.replace(/-/g, '');
   const utc = start.zone.fromLocal(`${date}${time}`);
-  return new Date(utc).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const fast = formatWall(utc, true);
+  return fast !== undefined ? `${fast}Z` : new Date(utc).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
 function interval(n: number): string[] {

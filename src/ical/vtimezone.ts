@@ -6,12 +6,14 @@
 
 import { escapeText, fold } from './content-line.js';
 import { formatOffset, intlTransitions, libraryZone, parseObservances, type Transition } from './zone-data.js';
-import { formatLocal, ianaOffsetAt, ianaZone, parseLocal, rulesOffsetAt, rulesZone, transitionUtc, type ResolvedZone } from '../model/tz.js';
+import { formatLocal, ianaOffsetAt, ianaZone, parseLocal, rulesOffsetAt, transitionUtc, type ResolvedZone } from '../model/tz.js';
+import { RulesZone } from './rules-zone.js';
 import type { YearlyTransition, ZoneEra, ZoneRules } from '../model/zone.js';
 
 const DAY_CODES = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'] as const;
 const MIN_YEAR = 1900;
 const blockCache = new Map<string, string>();
+const libraryBlocks = new Map<string, string>();
 
 function cached(key: string, build: () => string): string {
   let block = blockCache.get(key);
@@ -40,7 +42,16 @@ function yearStartLocal(year: number): string {
 export function ianaVtimezone(tzid: string, fromYear: number): string {
   const lib = libraryZone(tzid);
   const validYear = lib ? Math.max(lib.validFromYear, 1970) : 2038;
-  if (lib && fromYear >= validYear) return cached(`iana|${tzid}`, () => libraryBlock(tzid, lib.block));
+  if (lib && fromYear >= validYear) {
+    // The common case, keyed by the TZID itself (a long-lived string whose hash V8 keeps).
+    let block = libraryBlocks.get(tzid);
+    if (block === undefined) {
+      block = libraryBlock(tzid, lib.block);
+      if (libraryBlocks.size > 10_000) libraryBlocks.clear(); // bounded: a hostile upstream can name many zones
+      libraryBlocks.set(tzid, block);
+    }
+    return block;
+  }
   const startYear = Math.max(MIN_YEAR, Math.min(fromYear, validYear));
   return cached(`iana|${tzid}|${startYear}`, () => historicBlock(tzid, startYear, validYear, lib?.block));
 }
@@ -111,15 +122,35 @@ function observance(kind: string, from: number, to: number, dtstart: string, rda
 // --- custom zones from an upstream's rules -------------------------------------------------------
 
 /** A VTIMEZONE from the upstream's rules: per era a fixed observance or a yearly STANDARD/DAYLIGHT pair with UNTIL. */
-export function rulesVtimezone(tzid: string, rules: ZoneRules, fromYear: number): string {
+export function rulesVtimezone(tzid: string, rules: ZoneRules, fromYear: number, rulesJson = JSON.stringify(rules)): string {
   const baseYear = Math.max(MIN_YEAR, Math.min(1970, fromYear));
-  return cached(`rules|${tzid}|${baseYear}|${JSON.stringify(rules)}`, () => {
+  // Keyed by the JSON first: the parsers share one frozen definition, so that string is the same
+  // object each time and V8 has its hash already (a key built around it would be hashed anew).
+  let byName = rulesBlocks.get(rulesJson);
+  const name = `${tzid}|${baseYear}`;
+  let block = byName?.get(name);
+  if (block === undefined) {
     const parts = [`BEGIN:VTIMEZONE\r\n`, fold(`TZID:${escapeText(tzid)}`)];
     rules.eras.forEach((era, i) => parts.push(...eraObservances(rules, i, era, baseYear)));
     parts.push('END:VTIMEZONE\r\n');
-    return parts.join('');
-  });
+    block = parts.join('');
+    if (rulesBlockCount >= 10_000) {
+      rulesBlocks.clear(); // bounded: keys include years and custom rules
+      rulesBlockCount = 0;
+      byName = undefined;
+    }
+    if (!byName) {
+      byName = new Map();
+      rulesBlocks.set(rulesJson, byName);
+    }
+    byName.set(name, block);
+    rulesBlockCount++;
+  }
+  return block;
 }
+
+const rulesBlocks = new Map<string, Map<string, string>>();
+let rulesBlockCount = 0;
 
 /** UTC start of era i as tz.ts reads it (local time in the previous era's standard offset). */
 function eraStartUtc(rules: ZoneRules, i: number): number {
@@ -191,7 +222,7 @@ export function fastIanaZone(ianaId: string): ResolvedZone {
   if (!lib?.rules || ianaId === 'UTC') {
     zone = intl;
   } else {
-    const slow = rulesZone(lib.rules, ianaId);
+    const slow = new RulesZone(lib.rules, ianaId);
     const fast = yearlyOffsets(lib.rules);
     // A day of margin: the check compared whole years from Jan 1 UTC.
     const from = Date.UTC(Math.max(lib.validFromYear, 1970), 0, 2);
@@ -218,14 +249,28 @@ function yearlyOffsets(rules: ZoneRules): (ms: number) => number {
   const daylight = era.daylight;
   if (!daylight) return () => std;
   const years = new Map<number, readonly [number, number]>();
+  // The year of the previous call (local standard time, as UTC milliseconds): most calls of a
+  // render fall into it, and then no Date is needed.
+  let from = NaN;
+  let to = NaN;
+  let switches: readonly [number, number] = [NaN, NaN];
   return (ms) => {
-    const year = new Date(ms + std * 60_000).getUTCFullYear();
-    let switches = years.get(year);
-    if (!switches) {
-      switches = [transitionUtc(year, daylight.start, std), transitionUtc(year, daylight.end, daylight.offsetMinutes)];
-      years.set(year, switches);
+    const local = ms + std * 60_000;
+    if (!(local >= from && local < to)) {
+      const year = new Date(local).getUTCFullYear();
+      let known = years.get(year);
+      if (!known) {
+        known = [transitionUtc(year, daylight.start, std), transitionUtc(year, daylight.end, daylight.offsetMinutes)];
+        if (years.size >= 1024) years.clear(); // bounded: instants come from upstream data
+        years.set(year, known);
+      }
+      switches = known;
+      // Date.UTC reads years 0–99 as 1900–1999: those years are not remembered.
+      from = year >= 100 ? Date.UTC(year, 0, 1) : NaN;
+      to = year >= 100 ? Date.UTC(year + 1, 0, 1) : NaN;
     }
-    const [dstStart, dstEnd] = switches;
+    const dstStart = switches[0];
+    const dstEnd = switches[1];
     const inDst = dstStart < dstEnd ? ms >= dstStart && ms < dstEnd : ms >= dstStart || ms < dstEnd;
     return inDst ? daylight.offsetMinutes : std;
   };

@@ -2,7 +2,8 @@
 // object needs. Decides between the IANA name and the upstream's own rules (EWS-NOTES §7.2:
 // "verify offsets from the EWS definition against tzdata; they can diverge for historic dates").
 
-import { resolveZone, rulesOffsetAt, rulesZone, transitionUtc, type ResolvedZone } from '../model/tz.js';
+import { customTzid, ianaZone, resolvedIanaId, rulesOffsetAt, transitionUtc, type ResolvedZone } from '../model/tz.js';
+import { RulesZone } from './rules-zone.js';
 import type { TimeZoneRef, ZoneRules } from '../model/zone.js';
 import { fastIanaZone, ianaVtimezone, rulesVtimezone } from './vtimezone.js';
 
@@ -23,23 +24,28 @@ function safeTzid(name: string): string {
 const DAY = 86_400_000;
 /** Years remembered per rules object (a definition is used over a few years at most). */
 const YEARS_PER_RULES = 256;
-const agreement = new WeakMap<ZoneRules, Map<string, boolean>>();
+/** Per rules object, per IANA zone (its tzid), per UTC year. */
+const agreement = new WeakMap<ZoneRules, Map<string, Map<number, boolean>>>();
 
 function agreesAt(rules: ZoneRules, iana: ResolvedZone, ms: number): boolean {
   // Several eras can switch anywhere in a year: compare the instant itself.
   if (rules.eras.length === 1) {
     const year = new Date(ms).getUTCFullYear();
-    let years = agreement.get(rules);
+    let byZone = agreement.get(rules);
+    if (!byZone) {
+      byZone = new Map();
+      agreement.set(rules, byZone);
+    }
+    let years = byZone.get(iana.tzid);
     if (!years) {
       years = new Map();
-      agreement.set(rules, years);
+      byZone.set(iana.tzid, years);
     }
-    const key = `${iana.tzid}|${year}`;
-    let whole = years.get(key);
+    let whole = years.get(year);
     if (whole === undefined) {
       whole = agreesAllYear(rules, iana, year);
       if (years.size >= YEARS_PER_RULES) years.clear();
-      years.set(key, whole);
+      years.set(year, whole);
     }
     if (whole) return true;
   }
@@ -91,7 +97,30 @@ function agreesAllYear(rules: ZoneRules, iana: ResolvedZone, year: number): bool
 interface Entry {
   zone: ResolvedZone;
   rules?: ZoneRules;
+  /** JSON.stringify(rules): what makes two definitions the same, and the VTIMEZONE cache key. */
+  rulesJson?: string;
   minUtc: number;
+}
+
+/**
+ * JSON of rules that can no longer change (the parsers share deep-frozen definitions); other
+ * objects are serialised each time, since a caller could have changed them since.
+ */
+const frozenJson = new WeakMap<ZoneRules, string>();
+
+function rulesJson(rules: ZoneRules): string {
+  const known = frozenJson.get(rules);
+  if (known !== undefined) return known;
+  const json = JSON.stringify(rules);
+  if (deepFrozen(rules)) frozenJson.set(rules, json);
+  return json;
+}
+
+function deepFrozen(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (!Object.isFrozen(value)) return false;
+  for (const v of Object.values(value)) if (!deepFrozen(v)) return false;
+  return true;
 }
 
 export class ZoneRegistry {
@@ -111,31 +140,37 @@ export class ZoneRegistry {
     return zone;
   }
 
+  /** zoneFor with one instant, without building its array when the ref is already decided. */
+  zoneForInstant(ref: TimeZoneRef, utc: number): ResolvedZone {
+    return this.byRef.get(ref) ?? this.zoneFor(ref, [utc]);
+  }
+
   private choose(ref: TimeZoneRef, instants: readonly number[]): ResolvedZone {
-    const resolved = resolveZone(ref);
+    // resolveZone(ref), without building the rules zone it would return only to be replaced.
+    const iana = resolvedIanaId(ref);
     const rules = ref.rules && ref.rules.eras.length > 0 ? ref.rules : undefined;
-    if (resolved.ianaId) {
-      if (resolved.tzid === 'UTC') return resolved;
-      const fast = fastIanaZone(resolved.ianaId);
+    if (iana) {
+      if (iana === 'UTC') return ianaZone(iana);
+      const fast = fastIanaZone(iana);
       if (!rules || instants.every((ms) => agreesAt(rules, fast, ms))) return fast;
       return this.custom(safeTzid(ref.windowsId && !ref.windowsId.startsWith('tzone://') ? ref.windowsId : (ref.name ?? '')), rules);
     }
-    if (resolved.rules) return this.custom(safeTzid(resolved.tzid), resolved.rules);
-    return resolved;
+    if (rules) return this.custom(safeTzid(customTzid(ref)), rules);
+    return ianaZone('UTC');
   }
 
   /** A rules zone under a TZID no other zone of this object uses. */
   private custom(tzid: string, rules: ZoneRules): ResolvedZone {
-    const json = JSON.stringify(rules);
+    const json = rulesJson(rules);
     for (let n = 1; ; n++) {
       const candidate = n === 1 ? tzid : `${tzid} ${n}`;
       const entry = this.byTzid.get(candidate);
       if (!entry) {
-        const zone = rulesZone(rules, candidate);
-        this.byTzid.set(candidate, { zone, rules, minUtc: Infinity });
+        const zone = new RulesZone(rules, candidate);
+        this.byTzid.set(candidate, { zone, rules, rulesJson: json, minUtc: Infinity });
         return zone;
       }
-      if (entry.rules && JSON.stringify(entry.rules) === json) return entry.zone;
+      if (entry.rules && (entry.rulesJson ?? JSON.stringify(entry.rules)) === json) return entry.zone;
     }
   }
 
@@ -149,15 +184,16 @@ export class ZoneRegistry {
 
   /** The VTIMEZONE components of all zones noted, ordered by TZID (deterministic output). */
   blocks(): string {
-    const out: string[] = [];
-    for (const tzid of [...this.byTzid.keys()].sort()) {
+    let out = '';
+    const tzids = this.byTzid.size === 1 ? this.byTzid.keys() : [...this.byTzid.keys()].sort();
+    for (const tzid of tzids) {
       const entry = this.byTzid.get(tzid)!;
       if (entry.minUtc === Infinity) continue;
       // The year of the earliest local value; a year early is harmless and covers New Year's Eve.
       const fromYear = new Date(entry.minUtc).getUTCFullYear() - 1;
-      out.push(entry.rules ? rulesVtimezone(tzid, entry.rules, fromYear) : ianaVtimezone(tzid, fromYear));
+      out += entry.rules ? rulesVtimezone(tzid, entry.rules, fromYear, entry.rulesJson) : ianaVtimezone(tzid, fromYear);
     }
-    return out.join('');
+    return out;
   }
 }
 

@@ -68,10 +68,15 @@ const resolved = new Map<string, ResolvedZone>();
  * (the instant stays right even when the wall-clock zone is lost).
  */
 export function resolveZone(ref: TimeZoneRef): ResolvedZone {
-  const iana = ref.ianaId && isValidIana(ref.ianaId) ? (CANONICAL[ref.ianaId] ?? ref.ianaId) : ref.windowsId ? ianaForWindows(ref.windowsId) : undefined;
+  const iana = resolvedIanaId(ref);
   if (iana) return ianaZone(iana);
   if (ref.rules && ref.rules.eras.length > 0) return rulesZone(ref.rules, customTzid(ref));
   return ianaZone('UTC');
+}
+
+/** The IANA zone a reference resolves to, if it names one (resolveZone's first choice). */
+export function resolvedIanaId(ref: TimeZoneRef): string | undefined {
+  return ref.ianaId && isValidIana(ref.ianaId) ? (CANONICAL[ref.ianaId] ?? ref.ianaId) : ref.windowsId ? ianaForWindows(ref.windowsId) : undefined;
 }
 
 export function ianaZone(id: string): ResolvedZone {
@@ -101,7 +106,8 @@ export function rulesZone(rules: ZoneRules, tzid: string): ResolvedZone {
   };
 }
 
-function customTzid(ref: TimeZoneRef): string {
+/** The TZID resolveZone gives a reference that names no known zone but has rules. */
+export function customTzid(ref: TimeZoneRef): string {
   if (ref.windowsId && !ref.windowsId.startsWith('tzone://')) return ref.windowsId;
   return ref.name?.trim() || 'Customized Time Zone';
 }
@@ -262,8 +268,10 @@ export function rulesOffsetAt(rules: ZoneRules, utcMs: number): number {
 }
 
 function eraAt(rules: ZoneRules, utcMs: number): ZoneEra {
-  let current = rules.eras[0]!;
-  for (const era of rules.eras.slice(1)) {
+  const eras = rules.eras;
+  let current = eras[0]!;
+  for (let i = 1; i < eras.length; i++) {
+    const era = eras[i]!;
     if (!era.from) continue;
     // An era's start is a local time; reading it with the previous era's standard offset is
     // exact for Windows' absolute transitions, which sit on Jan 1 outside DST.
@@ -297,17 +305,93 @@ export function daysInMonth(year: number, month: number): number {
 
 /** 'YYYY-MM-DDTHH:MM:SS' of a wall-clock value held as "UTC" milliseconds. */
 export function formatLocal(wallMs: number): LocalDateTime {
-  return new Date(wallMs).toISOString().slice(0, 19);
+  return formatWall(wallMs, false) ?? new Date(wallMs).toISOString().slice(0, 19);
+}
+
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+const FAST_FROM = Date.UTC(1000, 0, 1);
+const FAST_TO = Date.UTC(10000, 0, 1);
+
+/**
+ * 'YYYY-MM-DDTHH:MM:SS' (or 'YYYYMMDDTHHMMSS' when `compact`) of wall-clock milliseconds by
+ * integer arithmetic: a Date per value (and toISOString with replaces) was a large part of
+ * rendering. Undefined outside four-digit years and for non-integers, where callers keep
+ * Date's own formatting.
+ */
+export function formatWall(ms: number, compact: boolean): string | undefined {
+  if (!(ms >= FAST_FROM && ms < FAST_TO) || !Number.isInteger(ms)) return undefined;
+  // An object writes the same instants repeatedly (DTSTAMP and LAST-MODIFIED, every override's
+  // CREATED): a small direct-mapped memo, bounded by construction.
+  const slot = ((ms / 1000) & (WALL_MEMO - 1)) * 2 + (compact ? 1 : 0);
+  if (wallMemoMs[slot] === ms) return wallMemo[slot];
+  const text = formatWallUncached(ms, compact);
+  wallMemoMs[slot] = ms;
+  wallMemo[slot] = text;
+  return text;
+}
+
+const WALL_MEMO = 256;
+const wallMemoMs = new Float64Array(WALL_MEMO * 2).fill(NaN);
+const wallMemo: string[] = new Array<string>(WALL_MEMO * 2).fill('');
+
+function formatWallUncached(ms: number, compact: boolean): string {
+  const days = Math.floor(ms / DAY_MS);
+  const secs = Math.floor((ms - days * DAY_MS) / 1000);
+  // Days → civil date (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"), era of 400 years.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const hh = TWO_DIGITS[Math.floor(secs / 3600)]!;
+  const mm = TWO_DIGITS[Math.floor(secs / 60) % 60]!;
+  const ss = TWO_DIGITS[secs % 60]!;
+  return compact
+    ? `${y}${TWO_DIGITS[m]!}${TWO_DIGITS[d]!}T${hh}${mm}${ss}`
+    : `${y}-${TWO_DIGITS[m]!}-${TWO_DIGITS[d]!}T${hh}:${mm}:${ss}`;
 }
 
 /** Wall-clock milliseconds of 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM[:SS]', as if it were UTC. */
 export function parseLocal(local: LocalDateTime | LocalDate): number {
+  // The regex below read by hand for the usual shapes (it is on every path that reads a local time).
+  const dated = local.length >= 10 && digits(local, 0, 4) && local.charCodeAt(4) === 0x2d && digits(local, 5, 2);
+  if (dated && local.charCodeAt(7) === 0x2d && digits(local, 8, 2)) {
+    const timed = local.charCodeAt(10) === 0x54 && digits(local, 11, 2) && local.charCodeAt(13) === 0x3a && digits(local, 14, 2);
+    const seconds = timed && local.charCodeAt(16) === 0x3a && digits(local, 17, 2);
+    return Date.UTC(
+      number(local, 0, 4),
+      number(local, 5, 2) - 1,
+      number(local, 8, 2),
+      timed ? number(local, 11, 2) : 0,
+      timed ? number(local, 14, 2) : 0,
+      seconds ? number(local, 17, 2) : 0,
+    );
+  }
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(local);
   if (!m) throw new RangeError(`not a local date-time: ${local}`);
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
 }
 
-function fromLocalWith(local: LocalDateTime, offsetAt: (utcMs: number) => number): number {
+function digits(s: string, from: number, count: number): boolean {
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i);
+    if (!(c >= 0x30 && c <= 0x39)) return false;
+  }
+  return true;
+}
+
+function number(s: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) n = n * 10 + s.charCodeAt(i) - 0x30;
+  return n;
+}
+
+/** The instant of a local time given a zone's offsets (see ResolvedZone.fromLocal). */
+export function fromLocalWith(local: LocalDateTime, offsetAt: (utcMs: number) => number): number {
   const wall = parseLocal(local);
   // Two rounds settle every real zone: guess with the offset at the wall time, correct once.
   const first = wall - offsetAt(wall) * 60_000;
