@@ -10,11 +10,11 @@ export function assembleCalendarObject(master: ParsedCalendarItem, exceptions: r
   const uid = master.uid ?? uidFromItemId(master.itemId);
   const zone = master.startZone;
   const allDay = master.isAllDay;
-  const originalById = new Map(master.modifiedOccurrences.map((o) => [o.itemId, o.originalStart]));
-
   const overrides: { at: number; data: EventData }[] = [];
+  // (Most objects have no exceptions: no map for them.)
+  const originalById = exceptions.length === 0 ? undefined : new Map(master.modifiedOccurrences.map((o) => [o.itemId, o.originalStart]));
   for (const ex of exceptions) {
-    const original = originalById.get(ex.itemId) ?? ex.originalStart;
+    const original = originalById!.get(ex.itemId) ?? ex.originalStart;
     if (original === undefined) continue; // an exception that cannot say which instance it replaces
     overrides.push({ at: original, data: { ...ex.data, recurrenceId: eventTime(original, zone, allDay) } });
   }

@@ -6,10 +6,10 @@
 import { WEEKDAYS, type DaySet, type Recurrence, type RecurrencePattern, type RecurrenceRange, type WeekIndex, type Weekday } from '../model/index.js';
 import { NS_TYPES } from './namespaces.js';
 import { MONTH_NUMBERS } from './parse-timezone.js';
-import { parseDate, parseIntValue } from './parse-values.js';
+import { parseDate, parseIntValue, trim, words } from './parse-values.js';
 import { childText, type XmlElement } from './xml-reader.js';
 
-const DAY_SETS: Readonly<Record<string, DaySet>> = {
+const DAY_SETS = words<DaySet>({
   Sunday: ['SU'],
   Monday: ['MO'],
   Tuesday: ['TU'],
@@ -20,9 +20,9 @@ const DAY_SETS: Readonly<Record<string, DaySet>> = {
   Day: WEEKDAYS,
   Weekday: ['MO', 'TU', 'WE', 'TH', 'FR'],
   WeekendDay: ['SA', 'SU'],
-};
+});
 
-const INDEXES: Readonly<Record<string, WeekIndex>> = { First: 'first', Second: 'second', Third: 'third', Fourth: 'fourth', Last: 'last' };
+const INDEXES = words<WeekIndex>({ First: 'first', Second: 'second', Third: 'third', Fourth: 'fourth', Last: 'last' });
 
 export class RecurrenceError extends Error {
   constructor(message: string) {
@@ -36,7 +36,7 @@ export function parseDays(value: string | undefined): DaySet {
   const days = new Set<Weekday>();
   for (const word of (value ?? '').trim().split(/\s+/)) {
     if (!word) continue;
-    const set = DAY_SETS[word];
+    const set = DAY_SETS.get(word);
     if (!set) throw new RecurrenceError(`unknown day "${word}"`);
     for (const d of set) days.add(d);
   }
@@ -46,8 +46,9 @@ export function parseDays(value: string | undefined): DaySet {
 
 function required(el: XmlElement, name: string): string {
   const v = childText(el, NS_TYPES, name);
-  if (v === undefined || v.trim() === '') throw new RecurrenceError(`${el.name} without ${name}`);
-  return v.trim();
+  const t = v === undefined ? '' : trim(v);
+  if (t === '') throw new RecurrenceError(`${el.name} without ${name}`);
+  return t;
 }
 
 function int(el: XmlElement, name: string, min: number, max: number): number {
@@ -57,21 +58,22 @@ function int(el: XmlElement, name: string, min: number, max: number): number {
 }
 
 function month(el: XmlElement): number {
-  const m = MONTH_NUMBERS[required(el, 'Month')];
+  const m = MONTH_NUMBERS.get(required(el, 'Month'));
   if (m === undefined) throw new RecurrenceError(`${el.name} with an unknown Month`);
   return m;
 }
 
 function index(el: XmlElement): WeekIndex {
-  const i = INDEXES[required(el, 'DayOfWeekIndex')];
+  const i = INDEXES.get(required(el, 'DayOfWeekIndex'));
   if (!i) throw new RecurrenceError(`${el.name} with an unknown DayOfWeekIndex`);
   return i;
 }
 
 function firstDay(el: XmlElement): Weekday {
-  const v = childText(el, NS_TYPES, 'FirstDayOfWeek')?.trim();
+  const text = childText(el, NS_TYPES, 'FirstDayOfWeek');
+  const v = text === undefined ? undefined : trim(text);
   // FirstDayOfWeek arrived with Exchange2010; Outlook's default week starts on Sunday.
-  const set = v ? DAY_SETS[v] : undefined;
+  const set = v ? DAY_SETS.get(v) : undefined;
   return set && set.length === 1 ? set[0]! : 'SU';
 }
 

@@ -7,10 +7,10 @@
 import { ianaForWindows } from '../model/tz.js';
 import type { DayNumber, TimeZoneRef, YearlyTransition, ZoneEra } from '../model/index.js';
 import { NS_TYPES } from './namespaces.js';
-import { localDateTimeOf, parseDurationMinutes, parseIntValue, parseTimeOfDay } from './parse-values.js';
+import { localDateTimeOf, parseDurationMinutes, parseIntValue, parseTimeOfDay, words } from './parse-values.js';
 import { child, childText, children, type XmlElement } from './xml-reader.js';
 
-export const DAY_NUMBERS: Readonly<Record<string, DayNumber>> = {
+export const DAY_NUMBERS = words<DayNumber>({
   Sunday: 0,
   Monday: 1,
   Tuesday: 2,
@@ -18,9 +18,9 @@ export const DAY_NUMBERS: Readonly<Record<string, DayNumber>> = {
   Thursday: 4,
   Friday: 5,
   Saturday: 6,
-};
+});
 
-export const MONTH_NUMBERS: Readonly<Record<string, number>> = {
+export const MONTH_NUMBERS = words<number>({
   January: 1,
   February: 2,
   March: 3,
@@ -33,9 +33,9 @@ export const MONTH_NUMBERS: Readonly<Record<string, number>> = {
   October: 10,
   November: 11,
   December: 12,
-};
+});
 
-const WEEK_INDEX: Readonly<Record<string, 1 | 2 | 3 | 4 | -1>> = { First: 1, Second: 2, Third: 3, Fourth: 4, Last: -1 };
+const WEEK_INDEX = words<1 | 2 | 3 | 4 | -1>({ First: 1, Second: 2, Third: 3, Fourth: 4, Last: -1 });
 
 interface Period {
   offset: number; // minutes east of UTC
@@ -54,7 +54,7 @@ function occurrence(value: string | undefined): 1 | 2 | 3 | 4 | -1 {
 }
 
 function recurringTransition(el: XmlElement): YearlyTransition {
-  const weekday = DAY_NUMBERS[(childText(el, NS_TYPES, 'DayOfWeek') ?? '').trim()];
+  const weekday = DAY_NUMBERS.get((childText(el, NS_TYPES, 'DayOfWeek') ?? '').trim());
   const month = parseIntValue(childText(el, NS_TYPES, 'Month'));
   if (weekday === undefined || month === undefined || month < 1 || month > 12) throw new RangeError('RecurringDayTransition without DayOfWeek or Month');
   return {
@@ -201,9 +201,9 @@ export function parseMeetingTimeZone(el: XmlElement): TimeZoneRef {
     const ryr = child(c, NS_TYPES, 'RelativeYearlyRecurrence');
     const offset = -(baseBias + parseDurationMinutes(childText(c, NS_TYPES, 'Offset') ?? 'PT0M'));
     if (!c || !ryr) return { offset, rule: undefined };
-    const weekday = DAY_NUMBERS[(childText(ryr, NS_TYPES, 'DaysOfWeek') ?? '').trim()];
-    const month = MONTH_NUMBERS[(childText(ryr, NS_TYPES, 'Month') ?? '').trim()];
-    const week = WEEK_INDEX[(childText(ryr, NS_TYPES, 'DayOfWeekIndex') ?? '').trim()];
+    const weekday = DAY_NUMBERS.get((childText(ryr, NS_TYPES, 'DaysOfWeek') ?? '').trim());
+    const month = MONTH_NUMBERS.get((childText(ryr, NS_TYPES, 'Month') ?? '').trim());
+    const week = WEEK_INDEX.get((childText(ryr, NS_TYPES, 'DayOfWeekIndex') ?? '').trim());
     const time = childText(c, NS_TYPES, 'Time');
     if (weekday === undefined || month === undefined || week === undefined) return { offset, rule: undefined };
     const rule: YearlyTransition = { month, weekday, week, timeMinutes: time ? parseTimeOfDay(time) : 0 };

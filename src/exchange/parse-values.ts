@@ -7,6 +7,27 @@ import { DATE_TIME } from '../upstream/item-values.js';
 // Shared with the Graph upstream (ISO 8601 date-times and text line ends are the same there).
 export { normaliseText, parseDateTime } from '../upstream/item-values.js';
 
+/**
+ * A table of the words a server sends (enumeration values): a Map, so that a value such as
+ * `constructor` or `__proto__` is an unknown word, never a property of Object.prototype.
+ */
+export function words<T>(entries: Record<string, T>): ReadonlyMap<string, T> {
+  return new Map(Object.entries(entries));
+}
+
+/**
+ * `value.trim()`, without the call when neither end can be white space (the usual case: the
+ * builtin measured a tenth of the item parsing time on two-byte input).
+ */
+export function trim(value: string): string {
+  const n = value.length;
+  if (n === 0) return value;
+  const a = value.charCodeAt(0);
+  const b = value.charCodeAt(n - 1);
+  // Printable ASCII other than space is never white space to String.prototype.trim.
+  return a > 32 && a < 127 && b > 32 && b < 127 ? value : value.trim();
+}
+
 /** The wall-clock part of an xs:dateTime, ignoring any offset ('YYYY-MM-DDTHH:MM:SS'). */
 export function localDateTimeOf(value: string): LocalDateTime {
   const m = DATE_TIME.exec(value.trim());
@@ -43,7 +64,7 @@ export function parseDurationMinutes(value: string): number {
 
 export function parseBool(value: string | undefined): boolean | undefined {
   if (value === undefined) return undefined;
-  const v = value.trim();
+  const v = trim(value);
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
   return undefined;
@@ -51,7 +72,7 @@ export function parseBool(value: string | undefined): boolean | undefined {
 
 export function parseIntValue(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const v = value.trim();
+  const v = trim(value);
   if (!/^[+-]?\d+$/.test(v)) return undefined;
   return Number(v);
 }

@@ -50,8 +50,17 @@ export interface XmlReaderLimits {
 // read it as that element's content, so comments, CDATA and nested namesakes only cost the reuse,
 // never correctness. A definition cut by a chunk boundary is just parsed.
 
-/** Local names of elements whose repeated texts are reused. */
-const MEMO_NAMES: ReadonlySet<string> = new Set(['StartTimeZone', 'EndTimeZone', 'MeetingTimeZone']);
+/** Local names of elements whose repeated texts are reused (asked of every captured element: no set lookup). */
+function isMemoName(name: string): boolean {
+  switch (name) {
+    case 'StartTimeZone':
+    case 'EndTimeZone':
+    case 'MeetingTimeZone':
+      return true;
+    default:
+      return false;
+  }
+}
 /** Bounds a hostile server cannot grow: contexts × texts per context × (text + key) length (≤ 5 MiB). */
 export const MEMO_LIMITS = Object.freeze({ contexts: 64, perContext: 4, bodyChars: 16 * 1024, keyChars: 4 * 1024 });
 
@@ -104,6 +113,15 @@ function remember(context: string, tag: string, entry: MemoEntry): void {
   list.push(entry);
 }
 
+/** Start tags a reader keeps for its lookups (see TreeBuilder #recent), and what they found. */
+const RECENT = 16;
+
+interface RecentLookup {
+  readonly context: string;
+  readonly tag: string;
+  seen: MemoEntry[] | undefined;
+}
+
 /** A copy that does not keep the (possibly huge) input string it was sliced from alive. */
 function detach(text: string): string {
   return (' ' + text).slice(1);
@@ -144,6 +162,11 @@ class TreeBuilder implements XmlTokenSink {
   #watchTag = '';
   #watchFrom = 0;
   #watchGeneration = -1;
+  /**
+   * Recent memo lookups: a response repeats the same few start tags, and comparing a tag's text
+   * (its length first) costs less than hashing it for the two map lookups.
+   */
+  readonly #recent: RecentLookup[] = [];
 
   constructor(handler: XmlHandler, maxDepth: number) {
     this.#handler = handler;
@@ -161,7 +184,7 @@ class TreeBuilder implements XmlTokenSink {
     }
     const el: XmlElement = { ns, name, attrs, children: NO_CHILDREN, text: '' };
     append(this.#stack[this.#stack.length - 1]!, el);
-    if (this.#watch === undefined && MEMO_NAMES.has(name) && this.tokenizer.canSkip && this.#reuse(el, depth)) return;
+    if (this.#watch === undefined && isMemoName(name) && this.tokenizer.canSkip && this.#reuse(el, depth)) return;
     this.#stack.push(el);
   }
 
@@ -177,7 +200,19 @@ class TreeBuilder implements XmlTokenSink {
     }
     const tag = tok.lastStartTag();
     if (context.length + tag.length > MEMO_LIMITS.keyChars) return false;
-    const seen = memo.get(context)?.get(tag);
+    let recent: RecentLookup | undefined;
+    for (const r of this.#recent) {
+      if (r.tag.length === tag.length && r.context === context && r.tag === tag) {
+        recent = r;
+        break;
+      }
+    }
+    if (recent === undefined) {
+      recent = { context, tag: detach(tag), seen: undefined };
+      if (this.#recent.length >= RECENT) this.#recent.shift();
+      this.#recent.push(recent);
+    }
+    const seen = (recent.seen ??= memo.get(context)?.get(tag));
     if (seen) {
       const input = tok.input;
       const at = tok.offset;
@@ -217,6 +252,8 @@ class TreeBuilder implements XmlTokenSink {
       // Remember only a text read whole from one input string (not cut by a chunk boundary).
       if (tok.generation === this.#watchGeneration && tok.offset - this.#watchFrom <= MEMO_LIMITS.bodyChars) {
         remember(this.#watchContext, detach(this.#watchTag), { body: detach(tok.input.slice(this.#watchFrom, tok.offset)), element: deepFreeze(done) });
+        // (The memo may have made a new list for it, or dropped an old one: look them up again.)
+        for (const r of this.#recent) r.seen = undefined;
       }
     }
     if (depth === this.#captureDepth) {
@@ -272,7 +309,11 @@ export function readXml(text: string, handler: XmlHandler, limits?: XmlReaderLim
 /** First child with this namespace and local name. */
 export function child(el: XmlElement | undefined, ns: string, name: string): XmlElement | undefined {
   if (!el) return undefined;
-  for (const c of el.children) if (c.name === name && c.ns === ns) return c;
+  const list = el.children;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]!;
+    if (c.name === name && c.ns === ns) return c;
+  }
   return undefined;
 }
 

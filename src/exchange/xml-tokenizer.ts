@@ -3,7 +3,8 @@
 // parser (saxes) spent most of the parse time on per-character state machines and on building
 // attribute records; this one works on whole strings with indexOf and slices, resolves element
 // names through a small cache that lives as long as the namespace bindings do, and only slices
-// character data while the consumer asks for it (`keepText`).
+// character data while the consumer asks for it (`keepText`). Markup that repeats item after item
+// is compared as a whole with what was read before and its events reported again (xml-runs.ts).
 //
 // Safe by construction, like the reader before it:
 // - a DOCTYPE is an error (so no DTD, no entity declarations, no external entities);
@@ -14,7 +15,8 @@
 //   TextDecoder, a tag, an entity, CRLF, `]]>`) costs linear time and gives the same events.
 // Malformed input raises XmlSyntaxError; the tokenizer is unusable afterwards.
 
-import { ASCII, ATTR_SPACE, CRLF, EMPTY_ATTRS, FORBIDDEN, MAX_ENTITY, NAME_CHAR, NAME_START, NameTable, entity, isSpace, nonAsciiNameChar, nonAsciiNameStart, type QName } from './xml-names.js';
+import { moveToFront, RunRecorder, RunTable, RunTag, type TagRun } from './xml-runs.js';
+import { ASCII, BadReference, CRLF, EMPTY_ATTRS, expandReferences, forbiddenAt, MAX_ENTITY, NAME_CHAR, NAME_START, NameTable, intern, isSpace, nonAsciiNameChar, nonAsciiNameStart, type QName } from './xml-names.js';
 
 export class XmlSyntaxError extends Error {
   constructor(message: string) {
@@ -115,6 +117,12 @@ export class XmlTokenizer {
   readonly #attrValues: string[] = [];
   readonly #attrNames: QName[] = [];
 
+  /** Runs of tags read before and the one being read (xml-runs.ts). */
+  readonly #runs = new RunTable();
+  readonly #recorder = new RunRecorder();
+  /** The name in the last start or end tag read. */
+  #previous: QName | undefined;
+
   constructor(sink: XmlTokenSink, limits: XmlTokenizerLimits = {}) {
     this.#sink = sink;
     this.#maxDepth = limits.maxDepth ?? 64;
@@ -166,6 +174,7 @@ export class XmlTokenizer {
   skipElement(length: number): void {
     if (!this.#canSkip || this.#pos + length > this.#buf.length) throw new Error('skipElement: nothing to skip');
     this.#canSkip = false;
+    if (this.#recorder.key !== undefined) this.#recorder.finish(this.#buf, this.#pos, this.#runs);
     this.#pos += length;
     this.#pop();
   }
@@ -178,8 +187,12 @@ export class XmlTokenizer {
     if (chunk.length === 0) return;
     this.#total += chunk.length;
     if (this.#total > this.#maxChars) this.#fail(`response larger than ${this.#maxChars} characters`);
-    // Characters XML forbids everywhere: one native scan per chunk instead of one check per character.
-    if (FORBIDDEN.test(chunk)) this.#fail('a character XML does not allow (a control character or U+FFFE/U+FFFF)');
+    // Characters XML forbids everywhere: native scans of the chunk instead of one check per character.
+    const bad = forbiddenAt(chunk);
+    if (bad >= 0) {
+      this.#pos = this.#buf.length + bad;
+      this.#fail('a character XML does not allow (a control character or U+FFFE/U+FFFF)');
+    }
     if (this.#pending === Pending.Tag || this.#pending === Pending.Markup) {
       const held = this.#buf.length - this.#pos;
       // Nothing can end before a `>` arrives: keep appending (a rope) rather than re-reading.
@@ -187,6 +200,26 @@ export class XmlTokenizer {
         if (this.#pending === Pending.Tag && held + chunk.length > this.#maxTagChars) this.#fail(`a tag longer than ${this.#maxTagChars} characters`);
         this.#buf += chunk;
         this.#generation++;
+        return;
+      }
+    }
+    if (this.#pos < this.#buf.length && this.#pending !== Pending.Markup) {
+      // The held text (a tag or a little character data cut by the chunk boundary) is read with the
+      // chunk up to its first `>`, then reading goes on in the chunk itself: appending the whole
+      // chunk would copy it (a large allocation per chunk) only to read on where the held text ends.
+      const cut = chunk.indexOf('>') + 1;
+      if (cut > 0 && cut < chunk.length) {
+        this.#setBuffer(this.#buf.slice(this.#pos) + chunk.slice(0, cut));
+        this.#run(false);
+        if (this.#pos < this.#buf.length) {
+          this.#setBuffer(this.#buf.slice(this.#pos) + chunk.slice(cut));
+        } else {
+          this.#setBuffer(chunk);
+          // (Positions count from the chunk's start, and its first `cut` characters are read.)
+          this.#consumed -= cut;
+          this.#pos = cut;
+        }
+        this.#run(false);
         return;
       }
     }
@@ -225,7 +258,10 @@ export class XmlTokenizer {
   #run(final: boolean): void {
     try {
       this.#loop(final);
+      // A run never spans two inputs: its text is kept from the one it was read in.
+      if (this.#recorder.key !== undefined) this.#recorder.finish(this.#buf, this.#pos, this.#runs);
     } catch (err) {
+      this.#recorder.key = undefined;
       // A sink's own error (a handler refusing the document) passes through unchanged.
       if (!this.#failed) this.#failed = err instanceof XmlSyntaxError ? err : undefined;
       throw err;
@@ -242,9 +278,11 @@ export class XmlTokenizer {
     // A markup search resumes where the last one stopped; nothing else carries over.
     if (this.#pending !== Pending.Markup) this.#resume = 0;
     this.#pending = Pending.None;
+    const recorder = this.#recorder;
     while (this.#pos < len) {
       const pos = this.#pos;
       if (buf.charCodeAt(pos) !== 60 /* < */) {
+        if (recorder.key !== undefined) recorder.finish(buf, pos, this.#runs);
         if (this.#nextLt < pos) this.#nextLt = this.#find('<', pos);
         const lt = this.#nextLt;
         if (lt === len) {
@@ -262,10 +300,18 @@ export class XmlTokenizer {
       }
       const c1 = buf.charCodeAt(pos + 1);
       let done: boolean;
-      if (c1 === 47 /* / */) done = this.#endTag(buf, pos);
-      else if (c1 === 33 /* ! */) done = this.#bang(buf, pos, final);
-      else if (c1 === 63 /* ? */) done = this.#pi(buf, pos);
-      else done = this.#startTag(buf, pos);
+      if (c1 === 33 /* ! */ || c1 === 63 /* ? */) {
+        if (recorder.key !== undefined) recorder.finish(buf, pos, this.#runs);
+        done = c1 === 33 ? this.#bang(buf, pos, final) : this.#pi(buf, pos);
+      } else {
+        if (recorder.key === undefined && this.#depth > 0) {
+          const key = this.#names[this.#depth]!;
+          const runs = key.runs;
+          if (runs !== undefined && this.#replay(runs, buf, pos)) continue;
+          recorder.begin(key, this.#names[this.#depth - 1]!, this.#previous, pos, this.#bindingsGeneration);
+        }
+        done = c1 === 47 ? this.#endTag(buf, pos) : this.#startTag(buf, pos);
+      }
       if (!done) {
         if (final) this.#fail('unexpected end of input inside markup');
         if (this.#pending === Pending.None) this.#pending = Pending.Tag;
@@ -331,41 +377,14 @@ export class XmlTokenizer {
     if (end < len) this.#pending = Pending.Text;
   }
 
-  /**
-   * Expands entity and character references in [start, end) and normalises line ends; `attr`
-   * applies attribute-value normalisation (each TAB, LF, CR or CRLF becomes one space).
-   */
+  /** Expands references in [start, end) (see expandReferences); a bad one fails the document. */
   #expand(buf: string, start: number, end: number, cr: boolean, hasAmp: boolean, attr: boolean): string {
-    let out = '';
-    let from = start;
-    for (;;) {
-      // (A search past `end` stops at the next `&` of the document: each stretch is scanned once.)
-      const amp = hasAmp ? buf.indexOf('&', from) : -1;
-      const stop = amp < 0 || amp >= end ? end : amp;
-      if (stop > from) {
-        const raw = buf.slice(from, stop);
-        out += attr ? raw.replace(ATTR_SPACE, ' ') : cr ? raw.replace(CRLF, '\n') : raw;
-      }
-      if (stop === end) return out;
-      let semi = -1;
-      for (let i = amp + 1; i < end && i - amp <= MAX_ENTITY; i++) {
-        if (buf.charCodeAt(i) === 59 /* ; */) {
-          semi = i;
-          break;
-        }
-      }
-      if (semi < 0) {
-        this.#pos = amp;
-        this.#fail('an entity reference without ";"');
-      }
-      const name = buf.slice(amp + 1, semi);
-      const value = entity(name);
-      if (value === undefined) {
-        this.#pos = amp;
-        this.#fail(`entity "&${name.slice(0, MAX_ENTITY)};" is not allowed (only the five XML entities and character references)`);
-      }
-      out += value;
-      from = semi + 1;
+    try {
+      return expandReferences(buf, start, end, cr, hasAmp, attr);
+    } catch (err) {
+      if (!(err instanceof BadReference)) throw err;
+      this.#pos = err.at;
+      this.#fail(err.message);
     }
   }
 
@@ -466,9 +485,76 @@ export class XmlTokenizer {
     this.#pos = gt + 1;
     const depth = this.#depth;
     const name = this.#names[depth]!;
+    const recorder = this.#recorder;
+    if (recorder.key !== undefined) {
+      // Not the root, nor an element whose namespace declarations end with it (that changes how names read).
+      if (depth === 0 || this.#bindingsBefore[depth] !== this.#bindings) recorder.finish(buf, pos, this.#runs);
+      else if (!recorder.tag(RunTag.End, name, this.#pos)) recorder.finish(buf, this.#pos, this.#runs);
+    }
+    this.#previous = name;
     this.#pop();
     this.#sink.endElement(name.ns, name.local, depth);
     return true;
+  }
+
+  /**
+   * Reports a run of tags read before (xml-runs.ts) when `input` continues at `pos` with its text,
+   * in the state it was read in: the elements it closes are the open ones, the bindings the same,
+   * the depth limit as far. False when none of `runs` applies.
+   */
+  #replay(runs: TagRun[], buf: string, pos: number): boolean {
+    const depth0 = this.#depth;
+    const parent = this.#names[depth0 - 1];
+    const previous = this.#previous;
+    for (let r = 0; r < runs.length; r++) {
+      const run = runs[r]!;
+      if (run.parent !== parent || run.previous !== previous) continue;
+      const n = run.text.length;
+      const closes = run.closes;
+      if (run.generation !== this.#bindingsGeneration || pos + n > buf.length || depth0 + run.rise >= this.#maxDepth || depth0 - closes.length < 0) continue;
+      // (closes[0] is the key, the innermost element.)
+      let same = closes.length === 0 || this.#bindingsBefore[depth0 - closes.length + 1] === this.#bindings;
+      for (let k = 1; same && k < closes.length; k++) same = this.#names[depth0 - k] === closes[k];
+      // (slice and === compare flat memory; the probes avoid most comparisons that would fail.)
+      if (!same || buf.charCodeAt(pos + n - 2) !== run.probeEnd || buf.charCodeAt(pos + run.probeAt) !== run.probe || buf.slice(pos, pos + n) !== run.text) continue;
+      const sink = this.#sink;
+      const kinds = run.kinds;
+      const names = run.names;
+      const ends = run.ends;
+      let at = pos;
+      for (let k = 0; k < kinds.length; k++) {
+        const end = pos + ends[k]!;
+        const name = names[k]!;
+        const kind = kinds[k]!;
+        if (kind === RunTag.End) {
+          const depth = this.#depth;
+          this.#pos = end;
+          this.#pop();
+          sink.endElement(name.ns, name.local, depth);
+        } else {
+          const depth = this.#depth + 1;
+          this.#depth = depth;
+          this.#names[depth] = name;
+          this.#bindingsBefore[depth] = this.#bindings;
+          this.#tagStart = at;
+          this.#pos = end;
+          this.#canSkip = kind === RunTag.Start;
+          sink.startElement(name.ns, name.local, EMPTY_ATTRS, depth);
+          this.#canSkip = false;
+          if (kind === RunTag.Empty) {
+            this.#pop();
+            sink.endElement(name.ns, name.local, depth);
+          } else if (this.#pos !== end) {
+            return true; // the sink skipped the element: what follows is no longer the run
+          }
+        }
+        at = end;
+      }
+      this.#previous = names[names.length - 1];
+      if (r > 0) moveToFront(runs, r);
+      return true;
+    }
+    return false;
   }
 
   #mismatch(buf: string, pos: number, end: number, qname: string): never {
@@ -590,7 +676,8 @@ export class XmlTokenizer {
       values[count] = special ? this.#expand(buf, vs, ve, false, amp, true) : buf.slice(vs, ve);
       count++;
       // xmlns or xmlns:…
-      if (ae - an >= 5 && buf.startsWith('xmlns', an) && (ae - an === 5 || buf.charCodeAt(an + 5) === 58)) declares = true;
+      // (The first character before startsWith: a call per attribute was measurable.)
+      if (ae - an >= 5 && buf.charCodeAt(an) === 120 /* x */ && buf.startsWith('xmlns', an) && (ae - an === 5 || buf.charCodeAt(an + 5) === 58)) declares = true;
       i = ve + 1;
     }
 
@@ -635,6 +722,13 @@ export class XmlTokenizer {
       }
       if (out) attrs = out;
     }
+    const recorder = this.#recorder;
+    if (recorder.key !== undefined) {
+      // Only tags without attributes (values vary: the same text rarely comes again) and not the root.
+      if (count > 0 || depth === 0) recorder.finish(buf, pos, this.#runs);
+      else if (!recorder.tag(selfClosing ? RunTag.Empty : RunTag.Start, name, i)) recorder.finish(buf, i, this.#runs);
+    }
+    this.#previous = name;
     this.#depth = depth;
     this.#sawRoot = true;
     this.#names[depth] = name;
@@ -656,7 +750,7 @@ export class XmlTokenizer {
     if (prefix === 'xml' ? uri !== XML_NS : uri === XML_NS || uri === XMLNS_NS) this.#fail(`namespace ${uri} bound to prefix "${prefix}"`);
     if (prefix !== '' && uri === '') this.#fail(`prefix ${prefix} bound to an empty namespace`);
     this.#prefixes[this.#bindings] = prefix;
-    this.#uris[this.#bindings] = uri;
+    this.#uris[this.#bindings] = intern(uri);
     this.#bindings++;
     this.#bindingsGeneration++;
     this.#scopeKey = undefined;
@@ -669,7 +763,7 @@ export class XmlTokenizer {
   #resolve(table: NameTable, buf: string, start: number, end: number, hash: number, attr: boolean): QName {
     this.#pos = start;
     if (end === start || this.#name(buf, start) !== end) this.#fail(`"${buf.slice(start, Math.min(end, start + 64))}" is not a name`);
-    const qname = buf.slice(start, end);
+    const qname = intern(buf.slice(start, end));
     const colon = qname.indexOf(':');
     if (colon === 0 || colon === qname.length - 1 || (colon > 0 && qname.indexOf(':', colon + 1) >= 0)) {
       this.#fail(`"${qname.slice(0, 64)}" is not a qualified name`);
@@ -689,7 +783,7 @@ export class XmlTokenizer {
       }
       if (!bound && prefix !== '') this.#fail(`namespace prefix ${prefix.slice(0, 64)} is not declared`);
     }
-    const name: QName = { qname, ns, local: colon < 0 ? qname : qname.slice(colon + 1), declares, hash, generation: this.#bindingsGeneration };
+    const name: QName = { qname, ns, local: colon < 0 ? qname : intern(qname.slice(colon + 1)), declares, hash, generation: this.#bindingsGeneration, runs: undefined };
     table.add(name);
     return name;
   }
