@@ -162,3 +162,55 @@ t.test('forbidden characters are refused wherever they are, also after runs and 
     tok.close();
   }, /not allow.*at character 5003/);
 });
+
+t.test('random documents of few names, many repeats: the tree saxes gives, or an error where saxes errs', async (t) => {
+  let s = 4242;
+  const rnd = (n: number) => Math.floor(((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * n);
+  const names = ['a', 'b', 'p:c', 'p:d', 'e'];
+  const gen = (depth: number): string => {
+    const name = names[rnd(names.length)]!;
+    const decl = rnd(12) === 0 ? ` xmlns:p="urn:${rnd(2)}"` : rnd(15) === 0 ? ` xmlns="urn:d${rnd(2)}"` : '';
+    const attr = rnd(8) === 0 ? ` k="${rnd(3)}"` : '';
+    if (depth > 4 || rnd(4) === 0) return rnd(2) ? `<${name}${decl}${attr}/>` : `<${name}${decl}${attr}>${rnd(3) ? 't' : ''}</${name}>`;
+    let inner = '';
+    for (let i = rnd(4); i >= 0; i--) inner += (rnd(3) === 0 ? 'x' : '') + gen(depth + 1);
+    return `<${name}${decl}${attr}>${inner}</${name}>`;
+  };
+  let compared = 0;
+  let refused = 0;
+  for (let doc = 0; doc < 300; doc++) {
+    // A few blocks, each repeated, so that runs are read, then met again in other states.
+    const blocks = Array.from({ length: 1 + rnd(3) }, () => gen(1));
+    let body = '';
+    for (let i = 0; i < 12; i++) body += blocks[rnd(blocks.length)];
+    let xml = `<r xmlns:p="urn:p">${body}</r>`;
+    // Now and then a mutation: an end tag of another name, or one closing too much.
+    if (rnd(4) === 0) {
+      const at = xml.indexOf('</', 1 + rnd(xml.length - 10));
+      if (at > 0) xml = xml.slice(0, at) + xml.slice(at).replace(/<\/[^>]+>/, rnd(2) ? '</b>' : '</r></r>');
+    }
+    let expected: XmlElement | undefined;
+    try {
+      expected = saxesTree(xml);
+    } catch {
+      expected = undefined;
+    }
+    const maxDepth = rnd(3) === 0 ? 4 + rnd(4) : 64;
+    const depthOk = expected !== undefined && depthOf(expected) <= maxDepth;
+    for (const chunk of [xml.length, 1 + rnd(40)]) {
+      if (expected !== undefined && depthOk) {
+        if (JSON.stringify(tree(xml, chunk, maxDepth)) !== JSON.stringify(expected)) t.fail(`document ${doc}, chunks of ${chunk}: ${xml}`);
+        compared++;
+      } else {
+        try {
+          tree(xml, chunk, maxDepth);
+          t.fail(`document ${doc}, chunks of ${chunk}: accepted ${xml}`);
+        } catch (err) {
+          if (!(err instanceof XmlSyntaxError)) t.fail(`document ${doc}: ${(err as Error).message}`);
+          refused++;
+        }
+      }
+    }
+  }
+  t.ok(compared > 300 && refused > 50, `${compared} trees compared, ${refused} refusals`);
+});
