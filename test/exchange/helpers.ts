@@ -13,7 +13,8 @@ import { getFolder } from '../../src/exchange/operations/get-folder.js';
 import { getItem, type GetItemArgs } from '../../src/exchange/operations/get-item.js';
 import { syncFolderItems } from '../../src/exchange/operations/sync-folder-items.js';
 import { emptySoapResponse, soapResponseHandler, type MessageSpec } from '../../src/exchange/soap-response.js';
-import { readXml } from '../../src/exchange/xml-reader.js';
+import { SaxesParser } from 'saxes';
+import { readXml, type XmlElement } from '../../src/exchange/xml-reader.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/ews/', import.meta.url));
 
@@ -79,4 +80,31 @@ export function toJson(value: unknown): string {
       2,
     ) + '\n'
   );
+}
+
+/** The reference: saxes with namespaces, the tree the old reader built (attributes by local name, xmlns left out). */
+export function saxesTree(xml: string): XmlElement {
+  const parser = new SaxesParser({ xmlns: true, position: false });
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  parser.on('opentag', (tag) => {
+    const attrs: Record<string, string> = {};
+    for (const a of Object.values(tag.attributes)) if (a.prefix !== 'xmlns' && a.name !== 'xmlns') attrs[a.local] = a.value;
+    const el: XmlElement = { ns: tag.uri ?? '', name: tag.local ?? tag.name, attrs, children: [], text: '' };
+    if (stack.length) stack[stack.length - 1]!.children.push(el);
+    else root = el;
+    stack.push(el);
+  });
+  const onText = (text: string) => {
+    if (stack.length) stack[stack.length - 1]!.text += text;
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  parser.on('closetag', () => void stack.pop());
+  parser.on('error', (e) => {
+    throw e;
+  });
+  parser.write(xml).close();
+  // Plain JSON: what a comparison should look at.
+  return JSON.parse(JSON.stringify(root)) as XmlElement;
 }

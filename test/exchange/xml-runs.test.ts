@@ -3,9 +3,9 @@
 // still holds where a run or a reused subtree would stand in for reading the text.
 
 import t from 'tap';
-import { SaxesParser } from 'saxes';
 import { clearXmlMemo, XmlStreamReader, XmlSyntaxError, type XmlElement } from '../../src/exchange/xml-reader.js';
 import { XmlTokenizer } from '../../src/exchange/xml-tokenizer.js';
+import { saxesTree } from './helpers.js';
 
 const T = 'http://schemas.microsoft.com/exchange/services/2006/types';
 
@@ -14,28 +14,6 @@ function tree(xml: string, chunk = xml.length, maxDepth?: number): XmlElement {
   const reader = new XmlStreamReader({ open: (d) => d === 0, element: (_d, e) => (root = e) }, { maxDepth });
   for (let i = 0; i < xml.length; i += chunk) reader.write(xml.slice(i, i + chunk));
   reader.close();
-  return JSON.parse(JSON.stringify(root)) as XmlElement;
-}
-
-function saxesTree(xml: string): XmlElement {
-  const parser = new SaxesParser({ xmlns: true, position: false });
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  parser.on('opentag', (tag) => {
-    const attrs: Record<string, string> = {};
-    for (const a of Object.values(tag.attributes)) if (a.prefix !== 'xmlns' && a.name !== 'xmlns') attrs[a.local] = a.value;
-    const el: XmlElement = { ns: tag.uri ?? '', name: tag.local ?? tag.name, attrs, children: [], text: '' };
-    if (stack.length) stack[stack.length - 1]!.children.push(el);
-    else root = el;
-    stack.push(el);
-  });
-  const onText = (text: string) => {
-    if (stack.length) stack[stack.length - 1]!.text += text;
-  };
-  parser.on('text', onText);
-  parser.on('cdata', onText);
-  parser.on('closetag', () => void stack.pop());
-  parser.write(xml).close();
   return JSON.parse(JSON.stringify(root)) as XmlElement;
 }
 

@@ -6,10 +6,9 @@
 import t, { type Test } from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SaxesParser } from 'saxes';
 import { readXml, XmlStreamReader, XmlSyntaxError, type XmlElement, type XmlHandler } from '../../src/exchange/xml-reader.js';
 import { XmlTokenizer, type XmlTokenSink } from '../../src/exchange/xml-tokenizer.js';
-import { FIXTURES, runFixture, toJson } from './helpers.js';
+import { FIXTURES, runFixture, saxesTree, toJson } from './helpers.js';
 
 const T = 'http://schemas.microsoft.com/exchange/services/2006/types';
 const M = 'http://schemas.microsoft.com/exchange/services/2006/messages';
@@ -27,32 +26,6 @@ function tree(xml: string, chunk = xml.length, limits?: { maxDepth?: number; max
 
 /** Plain JSON (drops sharing and freezing): what a comparison should look at. */
 const plain = (el: XmlElement): XmlElement => JSON.parse(JSON.stringify(el)) as XmlElement;
-
-/** The reference: saxes with namespaces, the tree the old reader built (attributes by local name, xmlns left out). */
-function saxesTree(xml: string): XmlElement {
-  const parser = new SaxesParser({ xmlns: true, position: false });
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  parser.on('opentag', (tag) => {
-    const attrs: Record<string, string> = {};
-    for (const a of Object.values(tag.attributes)) if (a.prefix !== 'xmlns' && a.name !== 'xmlns') attrs[a.local] = a.value;
-    const el: XmlElement = { ns: tag.uri ?? '', name: tag.local ?? tag.name, attrs, children: [], text: '' };
-    if (stack.length) stack[stack.length - 1]!.children.push(el);
-    else root = el;
-    stack.push(el);
-  });
-  const onText = (text: string) => {
-    if (stack.length) stack[stack.length - 1]!.text += text;
-  };
-  parser.on('text', onText);
-  parser.on('cdata', onText);
-  parser.on('closetag', () => void stack.pop());
-  parser.on('error', (e) => {
-    throw e;
-  });
-  parser.write(xml).close();
-  return plain(root!);
-}
 
 /** Every event a handler sees when it captures nothing (open/close with depth, names, attributes). */
 function events(xml: string, chunk = xml.length): string[] {
